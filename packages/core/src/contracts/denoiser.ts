@@ -1,0 +1,43 @@
+import type { Tensor1D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
+import type { ModelOutputType } from '../diffusion/parameterization';
+
+/** What a denoiser is conditioned on besides x_t and t. Images are NHWC in [−1, 1]. */
+export interface DenoiserCondition {
+  /** int32 [B] class indices (for classifier-free guidance, the null class is `numClasses`). */
+  readonly classLabels?: Tensor1D;
+  /** The previous stage's output, already upsampled to this stage's resolution: [B, H, W, C]. */
+  readonly lowRes?: Tensor4D;
+  /** float32 [B] conditioning-augmentation level s, embedded like a second timestep (0 = clean). */
+  readonly augLevel?: Tensor1D;
+}
+
+export interface DenoiserCallOptions {
+  /** Training mode (dropout on). Default false. */
+  readonly training?: boolean;
+}
+
+/**
+ * A network that, given x_t and timesteps t, predicts the diffusion's output (ε, x_0 or v) and,
+ * when it learns variances, a second block of channels with the interpolation value v ∈ [−1, 1].
+ */
+export interface Denoiser {
+  /** What the first `channels` output channels predict. */
+  readonly output: ModelOutputType;
+  /** When true the output has 2·channels channels: prediction then variance interpolation. */
+  readonly learnSigma: boolean;
+  /** Image channels C of x_t. */
+  readonly channels: number;
+  /**
+   * x_t: [B, H, W, C]; t: int32 [B] timesteps of the trained process (a respaced sampler maps its
+   * indices before calling). Returns [B, H, W, C] or [B, H, W, 2C].
+   */
+  forward(x: Tensor4D, t: Tensor1D, cond?: DenoiserCondition, options?: DenoiserCallOptions): Tensor4D;
+  /** Trainable parameters by name (names follow the reference PyTorch state-dict keys). */
+  parameters(): ReadonlyMap<string, Variable>;
+}
+
+/**
+ * The model as the sampling loop and the likelihood evaluation call it: x_t [B, H, W, C] and model
+ * timesteps int32 [B]. A `Denoiser` fits as `(x, t, c) => denoiser.forward(x, t, c)`.
+ */
+export type DenoiseFn = (x: Tensor4D, t: Tensor1D, condition: DenoiserCondition | undefined) => Tensor4D;

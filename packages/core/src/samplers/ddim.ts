@@ -1,0 +1,51 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { errors } from '../errors';
+import { randomNormal } from '../random-normal';
+import { checkClipDenoised, samplerProcess } from './process-timesteps';
+import type { Sampler, SamplerFactory } from './sampler';
+
+/**
+ * DDIM (Song et al. 2021, eq. 12): x_{t−1} = √ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ_t²) ε̂ + σ_t z with
+ * σ_t = η √((1 − ᾱ_{t−1})/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_{t−1}). η = 0 is deterministic.
+ */
+export const ddimSampler: SamplerFactory = {
+  name: 'ddim',
+  create(base, options = {}): Sampler {
+    const { diffusion, timesteps } = samplerProcess(base, options);
+    const clipDenoised = checkClipDenoised(options.clipDenoised);
+    const eta = options.eta ?? 0;
+    if (typeof eta !== 'number' || !(eta >= 0) || !Number.isFinite(eta)) throw errors.invalidArgument('eta', 'a finite number ≥ 0', eta);
+    const { alphasCumprod, alphasCumprodPrev, sqrtOneMinusAlphasCumprod } = diffusion.coefficients;
+    return {
+      name: 'ddim',
+      diffusion,
+      timesteps,
+      step({ modelOutput, t, xt, rng, classifierGradient }) {
+        const [alphaBar, alphaBarPrev] = [alphasCumprod[t]!, alphasCumprodPrev[t]!];
+        const sigma = eta * Math.sqrt((1 - alphaBarPrev) / (1 - alphaBar)) * Math.sqrt(1 - alphaBar / alphaBarPrev);
+        const noise = t > 0 && sigma > 0 ? randomNormal<tf.Rank.R4>(rng, xt.shape) : undefined;
+        try {
+          return tf.tidy(() => {
+            const p = diffusion.pMeanVariance(modelOutput, xt, t, { clipDenoised });
+            let { predX0, predEps: eps } = p;
+            if (classifierGradient !== undefined) {
+              // Score form: ε̂ ← ε̂ − √(1 − ᾱ_t)·s∇ log p(y|x_t), then x̂_0 from the shifted ε̂ (clipped, and ε̂
+              // made consistent with it, exactly as without guidance).
+              eps = tf.sub(eps, tf.mul(sqrtOneMinusAlphasCumprod[t]!, classifierGradient));
+              predX0 = diffusion.predictX0FromEps(xt, t, eps);
+              if (clipDenoised) {
+                predX0 = tf.clipByValue(predX0, -1, 1);
+                eps = diffusion.predictEpsFromX0(xt, t, predX0);
+              }
+            }
+            const mean = tf.add(tf.mul(Math.sqrt(alphaBarPrev), predX0), tf.mul(Math.sqrt(Math.max(0, 1 - alphaBarPrev - sigma * sigma)), eps));
+            const prev = noise === undefined ? mean : tf.add(mean, tf.mul(sigma, noise));
+            return { prev: prev as tf.Tensor4D, predX0 };
+          });
+        } finally {
+          noise?.dispose();
+        }
+      },
+    };
+  },
+};

@@ -1,0 +1,12 @@
+import { createRegistry, type Registry } from '../registry';
+import { ddimSampler } from './ddim';
+import { ddpmSampler } from './ddpm';
+import type { SamplerFactory } from './sampler';
+
+/** A registry of sampler factories holding the built-ins (`ddpm`, `ddim`). */
+export function createSamplerRegistry(): Registry<SamplerFactory> {
+  return createRegistry<SamplerFactory>({ kind: 'sampler' }).use(ddpmSampler, ddimSampler);
+}
+
+/** The default sampler registry; add your own with `samplers.use({ name, create })`. */
+export const samplers = createSamplerRegistry();

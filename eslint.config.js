@@ -13,7 +13,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/dist/**'], message: 'Import from the package entry point, not its build output.' }] },
+        { patterns: [{ group: ['@cdm/*/dist/**', '**/../dist/**', './dist/**'], message: 'Import from the package entry point, not its build output.' }] },
       ],
     },
   },

@@ -4,7 +4,13 @@
  * MessageChannel (browsers: no 4 ms timer clamping), otherwise setTimeout.
  */
 export function yieldToEventLoop(): Promise<void> {
-  const g = globalThis as { setImmediate?: (fn: () => void) => unknown; MessageChannel?: typeof MessageChannel };
+  const g = globalThis as unknown as {
+    setImmediate?: (fn: () => void) => unknown;
+    MessageChannel?: new () => {
+      port1: { onmessage: (() => void) | null; close(): void };
+      port2: { postMessage(message: unknown): void };
+    };
+  };
   if (typeof g.setImmediate === 'function') return new Promise((resolve) => g.setImmediate!(resolve));
   if (typeof g.MessageChannel === 'function') {
     return new Promise((resolve) => {

@@ -30,33 +30,34 @@ export interface GaussianDiffusionOptions {
   readonly vlbWeight?: number;
 }
 
-export interface MeanVariance {
+/** Result shapes are type aliases (not interfaces) so `tf.dispose(result)` accepts them. */
+export type MeanVariance = {
   readonly mean: tf.Tensor4D;
   /** Broadcastable to the mean: [B, 1, 1, 1] for fixed variances, [B, H, W, C] when learned. */
   readonly variance: tf.Tensor4D;
   readonly logVariance: tf.Tensor4D;
-}
+};
 
-export interface PMeanVariance extends MeanVariance {
+export type PMeanVariance = MeanVariance & {
   /** The model's estimate of x_0 (clipped to [−1, 1] when asked). */
   readonly predX0: tf.Tensor4D;
   /** The ε consistent with `predX0` and x_t. */
   readonly predEps: tf.Tensor4D;
-}
+};
 
 export interface PMeanVarianceOptions {
   /** Clip the predicted x_0 to [−1, 1] before forming the mean. Default true. */
   readonly clipDenoised?: boolean;
 }
 
-export interface TrainingLosses {
+export type TrainingLosses = {
   /** Per-example loss to minimise: `mse` (+ λ·T·`vb` for hybrid). */
   readonly loss: tf.Tensor1D;
   /** Per-example mean squared error against the parameterisation's target. */
   readonly mse: tf.Tensor1D;
   /** Per-example variational bound term L_t in bits per dimension (hybrid only). */
   readonly vb?: tf.Tensor1D;
-}
+};
 
 export interface TrainingLossInput {
   /** The model's output for `xt` at `t`: [B, H, W, C], or [B, H, W, 2C] with learned variance. */
@@ -68,11 +69,11 @@ export interface TrainingLossInput {
   readonly t: Timesteps;
 }
 
-export interface VbTerm {
+export type VbTerm = {
   /** Per-example L_t in bits per dimension: KL(q(x_{t−1}|x_t,x_0) ‖ p(x_{t−1}|x_t)) for t > 0, decoder NLL for t = 0. */
   readonly output: tf.Tensor1D;
   readonly predX0: tf.Tensor4D;
-}
+};
 
 const LOG2 = Math.log(2);
 
@@ -149,7 +150,7 @@ export class GaussianDiffusion {
     const c = this.coefficients;
     return tf.tidy(() => ({
       mean: tf.mul(gatherCoefficient(c.sqrtAlphasCumprod, ts), x0) as tf.Tensor4D,
-      variance: gatherCoefficient(c.sqrtOneMinusAlphasCumprod, ts).square() as tf.Tensor4D,
+      variance: tf.square(gatherCoefficient(c.sqrtOneMinusAlphasCumprod, ts)) as tf.Tensor4D,
       logVariance: gatherCoefficient(c.logOneMinusAlphasCumprod, ts) as tf.Tensor4D,
     }));
   }
@@ -274,8 +275,8 @@ export class GaussianDiffusion {
     return tf.tidy(() => {
       const posterior = this.qPosteriorMeanVariance(x0, xt, ts);
       const p = this.pMeanVariance(modelOutput, xt, ts, { clipDenoised: options.clipDenoised ?? false });
-      const kl = meanFlat(normalKl(posterior.mean, posterior.logVariance, p.mean, p.logVariance)).div(LOG2);
-      const decoderNll = meanFlat(tf.neg(discretizedGaussianLogLikelihood(x0, p.mean, tf.mul(0.5, p.logVariance)))).div(LOG2);
+      const kl = tf.div(meanFlat(normalKl(posterior.mean, posterior.logVariance, p.mean, p.logVariance)), LOG2);
+      const decoderNll = tf.div(meanFlat(tf.neg(discretizedGaussianLogLikelihood(x0, p.mean, tf.mul(0.5, p.logVariance)))), LOG2);
       const isFirst = tf.tensor1d(Array.from(ts, (index) => (index === 0 ? 1 : 0)), 'bool');
       return { output: tf.where(isFirst, decoderNll, kl) as tf.Tensor1D, predX0: p.predX0 };
     });
@@ -306,7 +307,7 @@ export class GaussianDiffusion {
     const last = this.numTimesteps - 1;
     return tf.tidy(() => {
       const q = this.qMeanVariance(x0, last);
-      return meanFlat(normalKl(q.mean, q.logVariance, tf.scalar(0), tf.scalar(0))).div(LOG2) as tf.Tensor1D;
+      return tf.div(meanFlat(normalKl(q.mean, q.logVariance, tf.scalar(0), tf.scalar(0))), LOG2) as tf.Tensor1D;
     });
   }
 }

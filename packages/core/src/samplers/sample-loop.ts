@@ -57,11 +57,11 @@ export interface SampleOptions {
   readonly checkFinite?: 'step' | 'end' | 'off';
 }
 
-export interface SampleResult {
+export type SampleResult = {
   readonly sample: tf.Tensor4D;
   /** The level of the returned state: 0, or the truncation level. */
   readonly level: number;
-}
+};
 
 /** The levels at which a run of `sampler` can stop (descending, ending with 0). */
 export function truncationLevels(sampler: Sampler): number[] {

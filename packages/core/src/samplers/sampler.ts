@@ -18,12 +18,12 @@ export interface SamplerStepInput {
   readonly classifierGradient?: tf.Tensor4D;
 }
 
-export interface SamplerStepOutput {
+export type SamplerStepOutput = {
   /** x at the next index down (x_{t−1} of the process being stepped). */
   readonly prev: tf.Tensor4D;
   /** The model's estimate of x_0 at this step. */
   readonly predX0: tf.Tensor4D;
-}
+};
 
 /**
  * One reverse-process algorithm over a fixed set of timesteps, in the style of a diffusers

@@ -1,0 +1,18 @@
+/**
+ * @cdm/core: the contracts every cdm package shares, typed registries, and the backend-agnostic
+ * diffusion math (schedules, Gaussian diffusion, losses, samplers), plus safetensors I/O.
+ */
+export { CdmError, errors, isCdmError, type CdmErrorCode } from './errors';
+export { createRegistry, type Named, type Registry, type RegistryOptions } from './registry';
+export { createRng, type Rng, type RngState } from './rng';
+export { randomNormal } from './random-normal';
+export { allFinite } from './all-finite';
+export { yieldToEventLoop } from './yield-to-event-loop';
+export * from './contracts';
+export * from './schedules';
+export * from './diffusion';
+export * from './losses';
+export * from './timesteps';
+export * from './samplers';
+export * from './safetensors';
+export * from './backend';

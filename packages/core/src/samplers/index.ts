@@ -1,0 +1,14 @@
+export type { Sampler, SamplerFactory, SamplerOptions, SamplerStepInput, SamplerStepOutput } from './sampler';
+export { ddpmSampler } from './ddpm';
+export { ddimSampler } from './ddim';
+export { createSamplerRegistry, samplers } from './sampler-registry';
+export { classifierFreeGuidance } from './classifier-free-guidance';
+export {
+  sample,
+  truncationLevels,
+  type ClassifierFreeGuidanceOptions,
+  type ClassifierGuidanceOptions,
+  type SampleOptions,
+  type SampleProgress,
+  type SampleResult,
+} from './sample-loop';

@@ -1,0 +1,30 @@
+/**
+ * `@cdm/core/testing`: conformance suites that plugin authors run in their own vitest tests, and
+ * the individual checks behind them.
+ */
+export { describeBackendConformance, type BackendConformanceOptions } from './backend-conformance';
+export {
+  backendGradientChecks,
+  backendOpChecks,
+  checkBackendDescription,
+  checkBackendSupport,
+  checkGradientFunctionsRegistered,
+  resizeNearestNeighborGradientCheck,
+  type BackendCheck,
+  type CheckSettings,
+} from './backend-checks';
+export { describeAugmentationConformance, type AugmentationConformanceOptions } from './augmentation-conformance';
+export {
+  augmentationCalls,
+  checkAugmentationDeterminism,
+  checkAugmentationInputUntouched,
+  checkAugmentationTensorLeaks,
+  checkAugmentationOutputs,
+  checkAugmentationName,
+  makeLowRes,
+  type AugmentationCall,
+  type AugmentationCheckOptions,
+} from './augmentation-checks';
+export { assertClose, compareToReference, readValues, type Comparison } from './compare';
+export * as referenceOps from './reference-ops';
+export type { NdArray } from './reference-ops';

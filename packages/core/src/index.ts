@@ -16,3 +16,4 @@ export * from './timesteps';
 export * from './samplers';
 export * from './safetensors';
 export * from './backend';
+export * from './augmentation';

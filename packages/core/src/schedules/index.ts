@@ -5,3 +5,4 @@ export { cosineSchedule } from './cosine';
 export { createNoiseSchedule, createScheduleRegistry, noiseSchedules } from './schedule-registry';
 export { computeCoefficients, type DiffusionCoefficients } from './coefficients';
 export { respaceSchedule, spacedTimesteps, type TimestepSpacing } from './respace';
+export { alphaBarAtLevel } from './levels';

@@ -28,3 +28,4 @@ export {
 export { assertClose, compareToReference, readValues, type Comparison } from './compare';
 export * as referenceOps from './reference-ops';
 export type { NdArray } from './reference-ops';
+export { gaussianOracle, type GaussianOracleOptions } from './gaussian-oracle';

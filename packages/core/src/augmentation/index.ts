@@ -1,0 +1,1 @@
+export { augmentationPolicies, createAugmentationRegistry } from './augmentation-registry';

@@ -14,7 +14,8 @@ export const ddimSampler: SamplerFactory = {
     const { diffusion, timesteps } = samplerProcess(base, options);
     const clipDenoised = checkClipDenoised(options.clipDenoised);
     const eta = options.eta ?? 0;
-    if (typeof eta !== 'number' || !(eta >= 0) || !Number.isFinite(eta)) throw errors.invalidArgument('eta', 'a finite number ≥ 0', eta);
+    // η > 1 would make σ_t² exceed 1 − ᾱ_{t−1}, leaving no valid coefficient for ε̂.
+    if (typeof eta !== 'number' || !(eta >= 0 && eta <= 1)) throw errors.invalidArgument('eta', 'a number in [0, 1]', eta);
     const { alphasCumprod, alphasCumprodPrev, sqrtOneMinusAlphasCumprod } = diffusion.coefficients;
     return {
       name: 'ddim',
@@ -38,7 +39,9 @@ export const ddimSampler: SamplerFactory = {
                 eps = diffusion.predictEpsFromX0(xt, t, predX0);
               }
             }
-            const mean = tf.add(tf.mul(Math.sqrt(alphaBarPrev), predX0), tf.mul(Math.sqrt(Math.max(0, 1 - alphaBarPrev - sigma * sigma)), eps));
+            // 1 − ᾱ_{t−1} − σ² ≥ 0 for η ≤ 1; the max only absorbs float64 rounding at η = 1.
+            const epsCoefficient = Math.sqrt(Math.max(0, 1 - alphaBarPrev - sigma * sigma));
+            const mean = tf.add(tf.mul(Math.sqrt(alphaBarPrev), predX0), tf.mul(epsCoefficient, eps));
             const prev = noise === undefined ? mean : tf.add(mean, tf.mul(sigma, noise));
             return { prev: prev as tf.Tensor4D, predX0 };
           });

@@ -228,6 +228,7 @@ describe('robustness', () => {
   it('rejects bad shapes, options and names with coded errors', async () => {
     await expect(run({ shape: [2, 8, 8] as never })).rejects.toThrow(/Invalid shape/);
     expect(() => ddimSampler.create(diffusion, { eta: -1 })).toThrow(/Invalid eta/);
+    expect(() => ddimSampler.create(diffusion, { eta: 1.2 })).toThrow(/eta: expected a number in \[0, 1\]/);
     expect(() => ddpmSampler.create(diffusion, { steps: 'ddim999' })).toThrow(/integer stride/);
     expect(() => createSamplerRegistry().get('euler')).toThrow(/Unknown sampler "euler"; registered: ddpm, ddim/);
     const initial = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;

@@ -28,7 +28,9 @@ export type SamplerStepOutput = {
 /**
  * One reverse-process algorithm over a fixed set of timesteps, in the style of a diffusers
  * scheduler: the caller runs the model, the sampler turns its output into the next sample.
- * `step` disposes nothing it is given; its outputs belong to the caller.
+ * `step` neither disposes nor modifies what it is given; `prev` and `predX0` are new tensors,
+ * distinct from the inputs and from each other, owned by the caller. A multistep sampler may keep
+ * history between steps but must release it by the end of a run (after the step at t = 0).
  */
 export interface Sampler {
   readonly name: string;
@@ -43,7 +45,7 @@ export interface Sampler {
 export interface SamplerOptions {
   /** Which trained timesteps to visit. Default: all of them. */
   readonly steps?: TimestepSpacing;
-  /** DDIM's η: 0 = deterministic, 1 = DDPM-like noise. Default 0. */
+  /** DDIM's η in [0, 1]: 0 = deterministic, 1 = DDPM-like noise. Default 0. */
   readonly eta?: number;
   /** Clip predicted x_0 to [−1, 1]. Default true. */
   readonly clipDenoised?: boolean;

@@ -29,3 +29,19 @@ export { assertClose, compareToReference, readValues, type Comparison } from './
 export * as referenceOps from './reference-ops';
 export type { NdArray } from './reference-ops';
 export { gaussianOracle, type GaussianOracleOptions } from './gaussian-oracle';
+export { describeSamplerConformance, type SamplerConformanceOptions } from './sampler-conformance';
+export {
+  checkSamplerCreate,
+  checkSamplerDeterminism,
+  checkSamplerGaussianStatistics,
+  checkSamplerLastStep,
+  checkSamplerSinglePoint,
+  checkSamplerStepInputsUntouched,
+  checkSamplerStepOutputs,
+  checkSamplerStepTensorLeaks,
+  checkSamplerTruncation,
+  makeDataPoint,
+  SAMPLER_CHECK_DATA,
+  SAMPLER_CHECK_TIMESTEPS,
+  type SamplerCheckSettings,
+} from './sampler-checks';

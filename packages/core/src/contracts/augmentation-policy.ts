@@ -15,17 +15,23 @@ export interface AugmentationContext {
 export type AugmentationHandover = 'clean' | 'truncated';
 
 export interface AugmentationSampleParams {
-  /** The augmentation level s to condition on (0 = none); its units are the policy's own. */
+  /**
+   * The augmentation level s to condition on, 0 = none. Noise levels follow core's level convention
+   * for the policy's noise schedule (level s has ᾱ = alphasCumprod[s − 1]; see `alphaBarAtLevel`), the
+   * same convention as `sample({ truncateAt })`: a truncated hand-over is exact only when the previous
+   * stage's schedule is the policy's schedule, which the cascade checks.
+   */
   readonly level: number;
   readonly handover: AugmentationHandover;
 }
 
-export interface AugmentationResult {
+/** A type alias (not an interface) so `tf.dispose(result)` accepts it. */
+export type AugmentationResult = {
   /** The corrupted images, same shape as the input, values in [−1, 1] (noise may exceed it). */
   readonly image: Tensor4D;
   /** float32 [B]: the level per example that the denoiser embeds (0 when nothing is embedded). */
   readonly level: Tensor1D;
-}
+};
 
 /**
  * Conditioning augmentation (Ho et al. 2021, §3): corrupts the low-resolution image a

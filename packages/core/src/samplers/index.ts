@@ -12,3 +12,4 @@ export {
   type SampleProgress,
   type SampleResult,
 } from './sample-loop';
+export { samplerProcess, checkClipDenoised } from './process-timesteps';

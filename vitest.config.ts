@@ -1,16 +1,36 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const root = fileURLToPath(new URL('.', import.meta.url));
 
-// Workspace packages resolve to their sources, so tests run without a build.
+/**
+ * Every workspace package's entry points, resolved to their sources so tests run without a build:
+ * export "." → src/index.ts, "./name" → src/name.ts or src/name/index.ts.
+ */
+function workspaceAliases() {
+  const aliases: { find: RegExp; replacement: string }[] = [];
+  for (const group of ['packages', 'apps', 'examples']) {
+    if (!existsSync(`${root}${group}`)) continue;
+    for (const dir of readdirSync(`${root}${group}`)) {
+      const base = `${root}${group}/${dir}`;
+      if (!existsSync(`${base}/package.json`)) continue;
+      const pkg = JSON.parse(readFileSync(`${base}/package.json`, 'utf8')) as { name: string; exports?: Record<string, unknown> };
+      for (const subpath of Object.keys(pkg.exports ?? { '.': null })) {
+        if (subpath === './package.json') continue;
+        const name = subpath === '.' ? 'index' : subpath.slice(2);
+        const file = [`${base}/src/${name}.ts`, `${base}/src/${name}/index.ts`].find((f) => existsSync(f));
+        if (file === undefined) continue;
+        const specifier = subpath === '.' ? pkg.name : `${pkg.name}/${name}`;
+        aliases.push({ find: new RegExp(`^${specifier.replace(/[/.]/g, '\\$&')}$`), replacement: file });
+      }
+    }
+  }
+  return aliases;
+}
+
 export default defineConfig({
-  resolve: {
-    alias: [
-      { find: /^@cdm\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
-      { find: /^@cdm\/core$/, replacement: src('./packages/core/src/index.ts') },
-    ],
-  },
+  resolve: { alias: workspaceAliases() },
   test: {
     include: ['{packages,apps,examples}/*/src/**/*.test.ts'],
     testTimeout: 60_000,

@@ -17,3 +17,4 @@ export * from './samplers';
 export * from './safetensors';
 export * from './backend';
 export * from './augmentation';
+export * from './denoiser';

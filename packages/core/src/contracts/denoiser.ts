@@ -41,3 +41,12 @@ export interface Denoiser {
  * timesteps int32 [B]. A `Denoiser` fits as `(x, t, c) => denoiser.forward(x, t, c)`.
  */
 export type DenoiseFn = (x: Tensor4D, t: Tensor1D, condition: DenoiserCondition | undefined) => Tensor4D;
+
+/**
+ * A named kind of network that a `cascade.json` refers to (e.g. `'adm-unet'`): builds a denoiser
+ * from its JSON config, validating it with coded errors.
+ */
+export interface DenoiserFactory {
+  readonly name: string;
+  create(config: unknown): Denoiser;
+}

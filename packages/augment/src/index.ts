@@ -1,0 +1,2 @@
+/** @cdm/augment: re-exports only; the modules arrive with its issue. */
+export {};

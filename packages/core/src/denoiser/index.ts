@@ -1,0 +1,1 @@
+export { createDenoiserRegistry, denoisers } from './denoiser-registry';

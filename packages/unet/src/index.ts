@@ -1,0 +1,2 @@
+/** @cdm/unet: re-exports only; the modules arrive with its issue. */
+export {};

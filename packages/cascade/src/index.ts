@@ -1,0 +1,2 @@
+/** @cdm/cascade: stages, cascades, training, guidance, and the procedural dataset. */
+export * from './datasets';

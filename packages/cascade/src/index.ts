@@ -1,2 +1,4 @@
 /** @cdm/cascade: stages, cascades, training, guidance, and the procedural dataset. */
 export * from './datasets';
+export * from './stage';
+export * from './cascade';

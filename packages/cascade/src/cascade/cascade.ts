@@ -1,0 +1,206 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  createRng,
+  errors,
+  sample,
+  samplers as defaultSamplers,
+  truncationLevels,
+  type DenoiserCondition,
+  type Registry,
+  type Rng,
+  type SamplerFactory,
+  type TimestepSpacing,
+} from '@cdm/core';
+import { mixSeeds } from '../datasets/mix-seeds';
+import type { Stage } from '../stage/stage';
+import { upsampleImages } from '../stage/upsample';
+
+/** Per-stage choices for one sampling call; anything left out takes the stage's defaults. */
+export interface StageSampleParams {
+  readonly sampler?: string;
+  readonly steps?: TimestepSpacing;
+  readonly eta?: number;
+  /** Classifier-free guidance weight w (1 = none). Needs a stage with a `nullClass`. */
+  readonly guidanceScale?: number;
+  /** Super-resolution stages: the conditioning-augmentation level s to condition on. Default 0. */
+  readonly augLevel?: number;
+  /**
+   * Super-resolution stages: truncated conditioning augmentation. The previous stage stops its
+   * reverse process at level s = `augLevel` and hands over z_s instead of a finished z_0.
+   */
+  readonly truncate?: boolean;
+}
+
+export interface CascadeProgress {
+  readonly stage: number;
+  readonly stageName: string;
+  readonly step: number;
+  readonly totalSteps: number;
+  /** The stage's current x̂_0, for previews; valid only during the callback. */
+  readonly predX0: tf.Tensor4D;
+}
+
+export interface CascadeSampleOptions {
+  /** One class per image (the batch size); for an unconditional cascade, pass `count` instead. */
+  readonly classLabels?: readonly number[];
+  readonly count?: number;
+  readonly seed: number;
+  readonly stages?: readonly StageSampleParams[];
+  readonly onProgress?: (event: CascadeProgress) => void;
+  /** Called once per finished stage with its output (valid only during the callback). */
+  readonly onStage?: (stage: number, images: tf.Tensor4D, milliseconds: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface CascadeSampleResult {
+  /** The last stage's images, NHWC in [−1, 1]. */
+  readonly images: tf.Tensor4D;
+  /** Milliseconds per stage. */
+  readonly timings: readonly number[];
+}
+
+export interface Cascade {
+  readonly stages: readonly Stage[];
+  sample(options: CascadeSampleOptions): Promise<CascadeSampleResult>;
+}
+
+/**
+ * A base stage followed by super-resolution stages (Ho et al. 2021). Each super-resolution stage is
+ * conditioned on the previous stage's output: corrupted by its augmentation policy at the level the
+ * call asks for (at low resolution, the same way it was trained), then upsampled to its resolution.
+ */
+export function createCascade(stages: readonly Stage[], samplerRegistry: Registry<SamplerFactory> = defaultSamplers): Cascade {
+  if (stages.length === 0) throw errors.invalidArgument('stages', 'at least one stage', stages.length);
+  stages.forEach((stage, i) => {
+    if (i === 0 && stage.superResolution !== undefined) throw errors.invalidArgument(`stages[0] (${stage.name})`, 'a base stage (no lowResolution)', 'a super-resolution stage');
+    if (i > 0) {
+      const previous = stages[i - 1]!;
+      if (stage.superResolution?.lowResolution !== previous.resolution) {
+        throw errors.invalidArgument(`stages[${i}] (${stage.name}).lowResolution`, `${previous.resolution}, the resolution of ${previous.name}`, stage.superResolution?.lowResolution);
+      }
+      if (stage.channels !== previous.channels) throw errors.invalidArgument(`stages[${i}] (${stage.name}).channels`, `${previous.channels}`, stage.channels);
+    }
+  });
+  return { stages, sample: (options) => sampleCascade(stages, samplerRegistry, options) };
+}
+
+async function sampleCascade(stages: readonly Stage[], samplerRegistry: Registry<SamplerFactory>, options: CascadeSampleOptions): Promise<CascadeSampleResult> {
+  const params = resolveParams(stages, options);
+  const batch = options.classLabels?.length ?? options.count;
+  if (!Number.isInteger(batch) || batch! < 1) throw errors.invalidArgument('classLabels', 'a non-empty list of class indices (or a positive count)', options.classLabels ?? options.count);
+  const labels = options.classLabels === undefined ? undefined : tf.tensor1d(Array.from(options.classLabels), 'int32');
+  const timings: number[] = [];
+  let previous: tf.Tensor4D | undefined;
+  try {
+    for (let i = 0; i < stages.length; i++) {
+      const stage = stages[i]!;
+      const started = performance.now();
+      const rng = createRng(mixSeeds(options.seed, i)); // a stage's noise does not depend on the other stages' settings
+      const next = stages[i + 1];
+      const nextParams = params[i + 1];
+      const truncateAt = next !== undefined && nextParams?.truncate ? nextParams.augLevel ?? 0 : 0;
+      const output = await runStage(stage, i, params[i]!, samplerRegistry, { batch: batch!, labels, previous, rng, truncateAt, options });
+      previous?.dispose();
+      previous = output;
+      const milliseconds = performance.now() - started;
+      timings.push(milliseconds);
+      options.onStage?.(i, output, milliseconds);
+    }
+    const images = previous!;
+    previous = undefined;
+    return { images, timings };
+  } finally {
+    previous?.dispose();
+    labels?.dispose();
+  }
+}
+
+interface RunContext {
+  readonly batch: number;
+  readonly labels: tf.Tensor1D | undefined;
+  readonly previous: tf.Tensor4D | undefined;
+  readonly rng: Rng;
+  /** Stop this stage at level s for a truncated hand-over to the next one (0 = run to the end). */
+  readonly truncateAt: number;
+  readonly options: CascadeSampleOptions;
+}
+
+async function runStage(stage: Stage, index: number, params: StageSampleParams, samplerRegistry: Registry<SamplerFactory>, context: RunContext): Promise<tf.Tensor4D> {
+  const { batch, labels, previous, rng, truncateAt, options } = context;
+  const factory = samplerRegistry.get(params.sampler ?? stage.sampler.name);
+  const steps = params.steps ?? stage.sampler.steps;
+  const eta = params.eta ?? stage.sampler.eta;
+  const sampler = factory.create(stage.diffusion, { ...(steps === undefined ? {} : { steps }), ...(eta === undefined ? {} : { eta }) });
+  if (truncateAt > 0 && !truncationLevels(sampler).includes(truncateAt)) {
+    throw errors.invalidArgument(
+      `stages[${index + 1}].augLevel`,
+      `a level the previous stage's sampler passes through for a truncated hand-over (e.g. ${truncationLevels(sampler).slice(-6, -1).join(', ')})`,
+      truncateAt,
+    );
+  }
+  const owned: tf.Tensor[] = [];
+  try {
+    const condition: { -readonly [K in keyof DenoiserCondition]: DenoiserCondition[K] } = {};
+    if (stage.numClasses !== undefined && labels !== undefined) condition.classLabels = labels;
+    if (stage.superResolution !== undefined) {
+      const { augmentation, upsample } = stage.superResolution;
+      const level = params.augLevel ?? 0;
+      const handover = params.truncate ? 'truncated' : 'clean';
+      let lowRes = previous!;
+      if (augmentation !== undefined) {
+        const result = augmentation.sample(previous!, { rng }, { level, handover });
+        owned.push(result.image, result.level);
+        lowRes = result.image;
+        condition.augLevel = result.level;
+      }
+      const upsampled = upsampleImages(lowRes, stage.resolution, upsample);
+      owned.push(upsampled);
+      condition.lowRes = upsampled;
+    }
+    const scale = params.guidanceScale ?? 1;
+    let classifierFree;
+    if (scale !== 1) {
+      if (stage.nullClass === undefined || labels === undefined) {
+        throw errors.invalidArgument(`stages[${index}].guidanceScale`, `1: stage "${stage.name}" has no null class for classifier-free guidance`, scale);
+      }
+      const nullLabels = tf.fill([batch], stage.nullClass, 'int32') as tf.Tensor1D;
+      owned.push(nullLabels);
+      classifierFree = { scale, unconditional: { ...condition, classLabels: nullLabels } };
+    }
+    const { sample: images } = await sample({
+      sampler,
+      model: (x, t, c) => stage.denoiser.forward(x, t, c),
+      shape: [batch, stage.resolution, stage.resolution, stage.channels],
+      rng,
+      condition,
+      ...(classifierFree === undefined ? {} : { classifierFree }),
+      ...(truncateAt > 0 ? { truncateAt } : {}),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.onProgress === undefined
+        ? {}
+        : { onProgress: (e) => options.onProgress!({ stage: index, stageName: stage.name, step: e.step, totalSteps: e.totalSteps, predX0: e.predX0 }) }),
+    });
+    return images;
+  } finally {
+    tf.dispose(owned);
+  }
+}
+
+function resolveParams(stages: readonly Stage[], options: CascadeSampleOptions): StageSampleParams[] {
+  const given = options.stages ?? [];
+  if (given.length > stages.length) throw errors.invalidArgument('stages', `at most ${stages.length} entries (one per stage)`, given.length);
+  return stages.map((stage, i) => {
+    const params = given[i] ?? {};
+    if (i === 0 && (params.augLevel !== undefined || params.truncate !== undefined)) {
+      throw errors.invalidArgument('stages[0]', 'no augLevel/truncate: the base stage has no conditioning image', params.augLevel ?? params.truncate);
+    }
+    if (params.augLevel !== undefined && (!Number.isInteger(params.augLevel) || params.augLevel < 0)) {
+      throw errors.invalidArgument(`stages[${i}].augLevel`, 'a non-negative integer', params.augLevel);
+    }
+    if (params.truncate && !((params.augLevel ?? 0) > 0)) throw errors.invalidArgument(`stages[${i}].truncate`, 'an augLevel > 0 to truncate at', params.augLevel);
+    if (params.truncate && stage.superResolution?.augmentation === undefined) {
+      throw errors.invalidArgument(`stages[${i}].truncate`, `false: stage "${stage.name}" has no augmentation policy`, params.truncate);
+    }
+    return params;
+  });
+}

@@ -1,0 +1,98 @@
+import {
+  errors,
+  samplers as defaultSamplers,
+  type AugmentationPolicy,
+  type Denoiser,
+  type GaussianDiffusion,
+  type Registry,
+  type SamplerFactory,
+  type TimestepSpacing,
+} from '@cdm/core';
+
+/** How a super-resolution stage brings its low-resolution input up to its own resolution. */
+export type Upsampler = 'bilinear' | 'bicubic';
+
+/** The sampler a stage uses unless a call says otherwise. */
+export interface StageSamplerDefaults {
+  /** A registered sampler name ('ddpm', 'ddim', …). */
+  readonly name: string;
+  readonly steps?: TimestepSpacing;
+  readonly eta?: number;
+}
+
+export interface StageOptions {
+  /** For logs, progress events and checkpoints. Default `stage-<resolution>`. */
+  readonly name?: string;
+  /** Side of the square images this stage produces. */
+  readonly resolution: number;
+  /** Image channels. Default 3. */
+  readonly channels?: number;
+  readonly denoiser: Denoiser;
+  /** The trained process (schedule, parameterisation, variance, loss). */
+  readonly diffusion: GaussianDiffusion;
+  /** Default sampler. Default `{ name: 'ddim', steps: 'ddim50' }`-like: DDIM over 50 steps where T allows. */
+  readonly sampler?: StageSamplerDefaults;
+  /** Classes of a class-conditional stage; its labels are 0…numClasses−1. */
+  readonly numClasses?: number;
+  /** The label that means "no class" (classifier-free guidance); the denoiser must have a row for it. */
+  readonly nullClass?: number;
+  /** Super-resolution only: the resolution of the conditioning image (the previous stage's). */
+  readonly lowResolution?: number;
+  /** Super-resolution only: how the conditioning image is upsampled. Default 'bilinear'. */
+  readonly upsample?: Upsampler;
+  /** Super-resolution only: conditioning augmentation. */
+  readonly augmentation?: AugmentationPolicy;
+}
+
+/**
+ * One model of a cascade: a denoiser with its diffusion process, default sampler and, for a
+ * super-resolution stage, the low resolution it is conditioned on, how that image is upsampled,
+ * and its conditioning-augmentation policy (Ho et al. 2021, §3–4).
+ */
+export interface Stage {
+  readonly name: string;
+  readonly resolution: number;
+  readonly channels: number;
+  readonly denoiser: Denoiser;
+  readonly diffusion: GaussianDiffusion;
+  readonly sampler: StageSamplerDefaults;
+  readonly numClasses: number | undefined;
+  readonly nullClass: number | undefined;
+  readonly superResolution: { readonly lowResolution: number; readonly upsample: Upsampler; readonly augmentation: AugmentationPolicy | undefined } | undefined;
+}
+
+const positiveInteger = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value > 0;
+
+/** Validates and completes stage options. */
+export function createStage(options: StageOptions, samplerRegistry: Registry<SamplerFactory> = defaultSamplers): Stage {
+  const { resolution, channels = 3, denoiser, diffusion } = options;
+  const name = options.name ?? `stage-${resolution}`;
+  if (!positiveInteger(resolution)) throw errors.invalidArgument(`${name}: resolution`, 'a positive integer', resolution);
+  if (!positiveInteger(channels)) throw errors.invalidArgument(`${name}: channels`, 'a positive integer', channels);
+  if (denoiser.channels !== channels) throw errors.invalidArgument(`${name}: denoiser.channels`, `${channels} (the stage's channels)`, denoiser.channels);
+  if (denoiser.output !== diffusion.modelOutput) {
+    throw errors.invalidArgument(`${name}: denoiser.output`, `'${diffusion.modelOutput}' (what the diffusion expects)`, denoiser.output);
+  }
+  if (denoiser.learnSigma !== (diffusion.modelVariance === 'learnedRange')) {
+    throw errors.invalidArgument(`${name}: denoiser.learnSigma`, `${diffusion.modelVariance === 'learnedRange'} for modelVariance '${diffusion.modelVariance}'`, denoiser.learnSigma);
+  }
+  const sampler = options.sampler ?? { name: 'ddim', steps: diffusion.numTimesteps % 50 === 0 ? 'ddim50' : diffusion.numTimesteps };
+  samplerRegistry.get(sampler.name); // unknown names fail here, with the registered list
+  const { numClasses, nullClass } = options;
+  if (numClasses !== undefined && !positiveInteger(numClasses)) throw errors.invalidArgument(`${name}: numClasses`, 'a positive integer', numClasses);
+  if (nullClass !== undefined && nullClass !== numClasses) {
+    throw errors.invalidArgument(`${name}: nullClass`, `numClasses (${numClasses}), the extra row for "no class"`, nullClass);
+  }
+  let superResolution: Stage['superResolution'];
+  if (options.lowResolution !== undefined) {
+    const { lowResolution, upsample = 'bilinear', augmentation } = options;
+    if (!positiveInteger(lowResolution) || lowResolution >= resolution) {
+      throw errors.invalidArgument(`${name}: lowResolution`, `a positive integer below the stage's resolution ${resolution}`, lowResolution);
+    }
+    if (upsample !== 'bilinear' && upsample !== 'bicubic') throw errors.invalidArgument(`${name}: upsample`, "'bilinear' or 'bicubic'", upsample);
+    superResolution = { lowResolution, upsample, augmentation };
+  } else if (options.augmentation !== undefined || options.upsample !== undefined) {
+    throw errors.invalidArgument(`${name}: lowResolution`, 'a value: augmentation and upsample apply to super-resolution stages only', undefined);
+  }
+  return Object.freeze({ name, resolution, channels, denoiser, diffusion, sampler, numClasses, nullClass, superResolution });
+}

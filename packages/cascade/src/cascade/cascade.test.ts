@@ -54,8 +54,8 @@ afterAll(() => {
 
 function twoStages(baseDenoiser: Denoiser = base, srDenoiser: Denoiser = sr): Stage[] {
   return [
-    createStage({ name: 'base', resolution: 8, denoiser: baseDenoiser, diffusion, numClasses: 4, nullClass: 4, sampler: { name: 'ddim', steps: 'ddim10' } }),
-    createStage({ name: 'sr', resolution: 16, lowResolution: 8, upsample: 'bicubic', augmentation: shiftPolicy, denoiser: srDenoiser, diffusion, sampler: { name: 'ddim', steps: 'ddim10' } }),
+    createStage({ name: 'base', resolution: 8, denoiser: baseDenoiser, diffusion, numClasses: 4, nullClass: 4, defaults: { sampler: 'ddim', steps: 'ddim10' } }),
+    createStage({ name: 'sr', resolution: 16, lowResolution: 8, upsample: 'bicubic', augmentation: shiftPolicy, denoiser: srDenoiser, diffusion, defaults: { sampler: 'ddim', steps: 'ddim10' } }),
   ];
 }
 
@@ -63,7 +63,7 @@ describe('createCascade().sample', () => {
   it('runs every stage and returns finite images of the last resolution', async () => {
     const cascade = createCascade(twoStages());
     const timings: number[] = [];
-    const { images } = await cascade.sample({ classLabels: [0, 3], seed: 1, onStage: (i, x) => timings.push(x.shape[1]) });
+    const { images } = await cascade.sample({ classLabels: [0, 3], seed: 1, onStage: (_, x) => timings.push(x.shape[1]) });
     expect(images.shape).toEqual([2, 16, 16, 3]);
     expect(timings).toEqual([8, 16]);
     expect((await images.data()).every(Number.isFinite)).toBe(true);
@@ -161,8 +161,8 @@ describe('createCascade().sample', () => {
       return { output: 'eps', learnSigma: false, channels: 3, parameters: () => new Map(), forward: (x, t) => fn(x, t, undefined), ...(superResolution ? {} : {}) };
     };
     const stages = [
-      createStage({ resolution: 8, denoiser: oracle(0.4, 0.3, false), diffusion, sampler: { name: 'ddpm', steps: 100 } }),
-      createStage({ resolution: 16, lowResolution: 8, augmentation: shiftPolicy, denoiser: oracle(-0.2, 0.1, true), diffusion, sampler: { name: 'ddpm', steps: 100 } }),
+      createStage({ resolution: 8, denoiser: oracle(0.4, 0.3, false), diffusion, defaults: { sampler: 'ddpm', steps: 100 } }),
+      createStage({ resolution: 16, lowResolution: 8, augmentation: shiftPolicy, denoiser: oracle(-0.2, 0.1, true), diffusion, defaults: { sampler: 'ddpm', steps: 100 } }),
     ];
     const baseMeans: number[] = [];
     const { images } = await createCascade(stages).sample({
@@ -207,6 +207,6 @@ describe('createCascade().sample', () => {
     const noNull = createCascade([createStage({ resolution: 8, denoiser: base, diffusion, numClasses: 4 })]);
     await expect(noNull.sample({ classLabels: [0], seed: 1, stages: [{ guidanceScale: 2 }] })).rejects.toThrow(/has no null class/);
     expect(() => createStage({ resolution: 8, denoiser: base, diffusion, augmentation: shiftPolicy })).toThrow(/augmentation and upsample apply to super-resolution stages only/);
-    expect(() => createStage({ resolution: 8, denoiser: base, diffusion, sampler: { name: 'euler' } })).toThrow(/Unknown sampler "euler"/);
+    expect(() => createStage({ resolution: 8, denoiser: base, diffusion, defaults: { sampler: 'euler' } })).toThrow(/Unknown sampler "euler"/);
   });
 });

@@ -9,27 +9,10 @@ import {
   type Registry,
   type Rng,
   type SamplerFactory,
-  type TimestepSpacing,
 } from '@cdm/core';
 import { mixSeeds } from '../datasets/mix-seeds';
-import type { Stage } from '../stage/stage';
+import type { Stage, StageSampleParams } from '../stage/stage';
 import { upsampleImages } from '../stage/upsample';
-
-/** Per-stage choices for one sampling call; anything left out takes the stage's defaults. */
-export interface StageSampleParams {
-  readonly sampler?: string;
-  readonly steps?: TimestepSpacing;
-  readonly eta?: number;
-  /** Classifier-free guidance weight w (1 = none). Needs a stage with a `nullClass`. */
-  readonly guidanceScale?: number;
-  /** Super-resolution stages: the conditioning-augmentation level s to condition on. Default 0. */
-  readonly augLevel?: number;
-  /**
-   * Super-resolution stages: truncated conditioning augmentation. The previous stage stops its
-   * reverse process at level s = `augLevel` and hands over z_s instead of a finished z_0.
-   */
-  readonly truncate?: boolean;
-}
 
 export interface CascadeProgress {
   readonly stage: number;
@@ -45,6 +28,7 @@ export interface CascadeSampleOptions {
   readonly classLabels?: readonly number[];
   readonly count?: number;
   readonly seed: number;
+  /** Per-stage choices, overriding each stage's `defaults` field by field. */
   readonly stages?: readonly StageSampleParams[];
   readonly onProgress?: (event: CascadeProgress) => void;
   /** Called once per finished stage with its output (valid only during the callback). */
@@ -127,9 +111,8 @@ interface RunContext {
 
 async function runStage(stage: Stage, index: number, params: StageSampleParams, samplerRegistry: Registry<SamplerFactory>, context: RunContext): Promise<tf.Tensor4D> {
   const { batch, labels, previous, rng, truncateAt, options } = context;
-  const factory = samplerRegistry.get(params.sampler ?? stage.sampler.name);
-  const steps = params.steps ?? stage.sampler.steps;
-  const eta = params.eta ?? stage.sampler.eta;
+  const factory = samplerRegistry.get(params.sampler ?? stage.defaults.sampler);
+  const { steps, eta } = params;
   const sampler = factory.create(stage.diffusion, { ...(steps === undefined ? {} : { steps }), ...(eta === undefined ? {} : { eta }) });
   if (truncateAt > 0 && !truncationLevels(sampler).includes(truncateAt)) {
     throw errors.invalidArgument(
@@ -190,7 +173,7 @@ function resolveParams(stages: readonly Stage[], options: CascadeSampleOptions):
   const given = options.stages ?? [];
   if (given.length > stages.length) throw errors.invalidArgument('stages', `at most ${stages.length} entries (one per stage)`, given.length);
   return stages.map((stage, i) => {
-    const params = given[i] ?? {};
+    const params: StageSampleParams = { ...stage.defaults, ...given[i] };
     if (i === 0 && (params.augLevel !== undefined || params.truncate !== undefined)) {
       throw errors.invalidArgument('stages[0]', 'no augLevel/truncate: the base stage has no conditioning image', params.augLevel ?? params.truncate);
     }

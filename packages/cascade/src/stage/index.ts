@@ -1,2 +1,2 @@
-export { createStage, type Stage, type StageOptions, type StageSamplerDefaults, type Upsampler } from './stage';
+export { createStage, type Stage, type StageOptions, type StageSampleParams, type Upsampler } from './stage';
 export { downsampleArea, resampleMatrix, upsampleImages } from './upsample';

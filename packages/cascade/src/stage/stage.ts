@@ -12,12 +12,24 @@ import {
 /** How a super-resolution stage brings its low-resolution input up to its own resolution. */
 export type Upsampler = 'bilinear' | 'bicubic';
 
-/** The sampler a stage uses unless a call says otherwise. */
-export interface StageSamplerDefaults {
+/**
+ * How a stage samples unless a call says otherwise; a sampling call's per-stage parameters have the
+ * same shape and override these field by field.
+ */
+export interface StageSampleParams {
   /** A registered sampler name ('ddpm', 'ddim', …). */
-  readonly name: string;
+  readonly sampler?: string;
   readonly steps?: TimestepSpacing;
   readonly eta?: number;
+  /** Classifier-free guidance weight w (1 = none). Needs a stage with a `nullClass`. */
+  readonly guidanceScale?: number;
+  /** Super-resolution stages: the conditioning-augmentation level s to condition on. Default 0. */
+  readonly augLevel?: number;
+  /**
+   * Super-resolution stages: truncated conditioning augmentation. The previous stage stops its
+   * reverse process at level s = `augLevel` and hands over z_s instead of a finished z_0.
+   */
+  readonly truncate?: boolean;
 }
 
 export interface StageOptions {
@@ -30,8 +42,8 @@ export interface StageOptions {
   readonly denoiser: Denoiser;
   /** The trained process (schedule, parameterisation, variance, loss). */
   readonly diffusion: GaussianDiffusion;
-  /** Default sampler. Default `{ name: 'ddim', steps: 'ddim50' }`-like: DDIM over 50 steps where T allows. */
-  readonly sampler?: StageSamplerDefaults;
+  /** Default sampling parameters. Default: DDIM over 50 steps where T allows (else all steps), w = 1, s = 0. */
+  readonly defaults?: StageSampleParams;
   /** Classes of a class-conditional stage; its labels are 0…numClasses−1. */
   readonly numClasses?: number;
   /** The label that means "no class" (classifier-free guidance); the denoiser must have a row for it. */
@@ -55,7 +67,7 @@ export interface Stage {
   readonly channels: number;
   readonly denoiser: Denoiser;
   readonly diffusion: GaussianDiffusion;
-  readonly sampler: StageSamplerDefaults;
+  readonly defaults: StageSampleParams & { readonly sampler: string };
   readonly numClasses: number | undefined;
   readonly nullClass: number | undefined;
   readonly superResolution: { readonly lowResolution: number; readonly upsample: Upsampler; readonly augmentation: AugmentationPolicy | undefined } | undefined;
@@ -76,8 +88,12 @@ export function createStage(options: StageOptions, samplerRegistry: Registry<Sam
   if (denoiser.learnSigma !== (diffusion.modelVariance === 'learnedRange')) {
     throw errors.invalidArgument(`${name}: denoiser.learnSigma`, `${diffusion.modelVariance === 'learnedRange'} for modelVariance '${diffusion.modelVariance}'`, denoiser.learnSigma);
   }
-  const sampler = options.sampler ?? { name: 'ddim', steps: diffusion.numTimesteps % 50 === 0 ? 'ddim50' : diffusion.numTimesteps };
-  samplerRegistry.get(sampler.name); // unknown names fail here, with the registered list
+  const defaults = {
+    ...(options.defaults?.sampler === undefined ? { steps: diffusion.numTimesteps % 50 === 0 ? 'ddim50' : diffusion.numTimesteps } : {}),
+    ...options.defaults,
+    sampler: options.defaults?.sampler ?? 'ddim',
+  };
+  samplerRegistry.get(defaults.sampler); // unknown names fail here, with the registered list
   const { numClasses, nullClass } = options;
   if (numClasses !== undefined && !positiveInteger(numClasses)) throw errors.invalidArgument(`${name}: numClasses`, 'a positive integer', numClasses);
   if (nullClass !== undefined && nullClass !== numClasses) {
@@ -94,5 +110,5 @@ export function createStage(options: StageOptions, samplerRegistry: Registry<Sam
   } else if (options.augmentation !== undefined || options.upsample !== undefined) {
     throw errors.invalidArgument(`${name}: lowResolution`, 'a value: augmentation and upsample apply to super-resolution stages only', undefined);
   }
-  return Object.freeze({ name, resolution, channels, denoiser, diffusion, sampler, numClasses, nullClass, superResolution });
+  return Object.freeze({ name, resolution, channels, denoiser, diffusion, defaults, numClasses, nullClass, superResolution });
 }

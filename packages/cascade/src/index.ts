@@ -2,3 +2,4 @@
 export * from './datasets';
 export * from './stage';
 export * from './cascade';
+export * from './manifest';

@@ -18,3 +18,4 @@ export * from './safetensors';
 export * from './backend';
 export * from './augmentation';
 export * from './denoiser';
+export * from './storage';

@@ -1,0 +1,1 @@
+export { joinPath, memoryStorage, normalizePath, type MemoryStorage } from './memory-storage';

@@ -14,7 +14,15 @@ export type CdmErrorCode =
   | 'CDM_NO_BACKEND'
   | 'CDM_SAFETENSORS_CORRUPT'
   | 'CDM_SAFETENSORS_UNSUPPORTED'
-  | 'CDM_ABORTED';
+  | 'CDM_ABORTED'
+  | 'CDM_NOT_FOUND'
+  // @cdm/unet
+  | 'CDM_CHECKPOINT_MISMATCH'
+  // @cdm/cascade
+  | 'CDM_TRAINING_DIVERGED'
+  // @cdm/backend-node
+  | 'CDM_OUT_OF_MEMORY'
+  | 'CDM_UNREADABLE_FILE';
 
 export class CdmError extends Error {
   override readonly name = 'CdmError';
@@ -115,5 +123,46 @@ export const errors = {
 
   aborted(what: string) {
     return new CdmError('CDM_ABORTED', `${what} was aborted`);
+  },
+
+  /** A file or URL a storage was asked to read does not exist. */
+  notFound(path: string, where: string) {
+    return new CdmError('CDM_NOT_FOUND', `No file at "${path}" in ${where}`, 'Check the path (relative paths are resolved against the file that names them)');
+  },
+
+  // --- @cdm/unet ---
+  /** A checkpoint's tensors do not fit the network its config describes; lists every problem. */
+  checkpointMismatch(source: string, problems: readonly string[]) {
+    const shown = problems.length > 50 ? [...problems.slice(0, 50), `… and ${problems.length - 50} more`] : problems;
+    return new CdmError(
+      'CDM_CHECKPOINT_MISMATCH',
+      `${source} does not match the network's parameters (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${shown.join('\n  ')}`,
+      'Check that config.json describes the network these weights were trained with',
+    );
+  },
+
+  // --- @cdm/cascade ---
+  /** Training produced a NaN/Inf loss or gradient; names the step and the checkpoint to go back to. */
+  trainingDiverged(stage: string, step: number, what: string, lastCheckpoint: string | undefined) {
+    return new CdmError(
+      'CDM_TRAINING_DIVERGED',
+      `Training ${stage} diverged at step ${step}: ${what} is NaN or Infinity; nothing was saved from this step. Last good checkpoint: ${lastCheckpoint ?? '(none)'}`,
+      'Lower the learning rate, add warmup or gradient clipping, then resume from the last good checkpoint',
+    );
+  },
+
+  // --- @cdm/backend-node ---
+  /** A backend ran out of memory (e.g. the 4 GiB WebAssembly heap); says how to fit the work. */
+  outOfMemory(where: string, detail: string) {
+    return new CdmError(
+      'CDM_OUT_OF_MEMORY',
+      `${where} ran out of memory: ${detail}`,
+      'Use a smaller batch and accumulate gradients over several micro-batches to keep the effective batch size, or use a backend with more memory (tensorflow / tensorflow-cuda)',
+    );
+  },
+
+  /** A data file could not be read or decoded; names the file. */
+  unreadableFile(path: string, reason: string) {
+    return new CdmError('CDM_UNREADABLE_FILE', `Cannot read ${path}: ${reason}`, 'Fix or remove the file, or let the reader skip unreadable files (onUnreadable: "skip")');
   },
 } as const;

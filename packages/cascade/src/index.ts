@@ -3,3 +3,4 @@ export * from './datasets';
 export * from './stage';
 export * from './cascade';
 export * from './manifest';
+export * from './training';

@@ -19,3 +19,4 @@ export * from './backend';
 export * from './augmentation';
 export * from './denoiser';
 export * from './storage';
+export * from './images';

@@ -1,2 +1,36 @@
-/** @cdm/unet: re-exports only; the modules arrive with its issue. */
-export {};
+/**
+ * @cdm/unet: the ADM U-Net (Dhariwal & Nichol 2021) with the CDM super-resolution conditioning
+ * (Ho et al. 2021), as a `Denoiser` whose weights interchange with guided-diffusion's.
+ */
+export {
+  AUG_EMBED_PREFIX,
+  buildArchitecture,
+  countParameters,
+  parameterSize,
+  tfjsShape,
+  type Layer,
+  type ParameterInit,
+  type ParameterLayout,
+  type ParameterSpec,
+  type UnetArchitecture,
+} from './architecture';
+export { resolveUnetConfig, type LowResUpsample, type ResolvedUnetConfig, type SuperResConfig, type UnetConfig } from './config';
+export { createAdmUnet, type AdmUnet, type CreateUnetOptions } from './unet';
+export {
+  CONFIG_FILE,
+  EMA_FILE,
+  MODEL_FILE,
+  UNET_DENOISER_NAME,
+  loadUnet,
+  loadUnetWeights,
+  readUnetConfig,
+  saveUnet,
+  type LoadUnetOptions,
+  type SaveUnetOptions,
+  type UnetCheckpointConfig,
+} from './checkpoint';
+export { exportStateDict, importStateDict, assignParameters } from './state-dict';
+export { fromTorchLayout, toTorchLayout } from './torch-layout';
+export { UNET_PRESETS, type UnetPresetName } from './presets';
+export { admUnet, registerUnet } from './factory';
+export { MAX_PERIOD, timestepEmbedding } from './timestep-embedding';

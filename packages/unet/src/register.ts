@@ -1,2 +1,4 @@
-/** Opt-in side-effect entry: registers this package's plugins in @cdm/core's default registries. */
-export {};
+/** Opt-in side-effect entry: `import '@cdm/unet/register'` registers 'adm-unet' in core's `denoisers`. */
+import { registerUnet } from './factory';
+
+registerUnet();

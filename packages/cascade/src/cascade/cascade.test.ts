@@ -1,10 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { GaussianDiffusion, createNoiseSchedule, type AugmentationPolicy, type Denoiser, type DenoiserCondition } from '@cdm/core';
+import { GaussianDiffusion, createNoiseSchedule, resizeImages, type AugmentationPolicy, type Denoiser, type DenoiserCondition } from '@cdm/core';
 import { gaussianOracle } from '@cdm/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStage, type Stage } from '../stage/stage';
-import { upsampleImages } from '../stage/upsample';
 import { tinyDenoiser } from '../testing/tiny-denoiser';
 import { createCascade } from './cascade';
 
@@ -33,6 +32,7 @@ function spy(inner: Denoiser): Denoiser & { calls: { lowRes?: Float32Array; augL
     learnSigma: inner.learnSigma,
     channels: inner.channels,
     parameters: () => inner.parameters(),
+    dispose: () => undefined, // the spy does not own the inner network
     calls,
     forward(x, t, cond?: DenoiserCondition) {
       calls.push({
@@ -83,7 +83,7 @@ describe('createCascade().sample', () => {
         if (i === 0) baseOutput = tf.keep(x.clone());
       },
     });
-    const expected = tf.tidy(() => upsampleImages(tf.add(baseOutput!, 0.25) as tf.Tensor4D, 16, 'bicubic'));
+    const expected = tf.tidy(() => resizeImages(tf.add(baseOutput!, 0.25) as tf.Tensor4D, 16, 16, 'bicubic'));
     const expectedValues = await expected.data();
     const seen = srSpy.calls[0]!;
     expect(Math.max(...Array.from(seen.lowRes!, (v, i) => Math.abs(v - expectedValues[i]!)))).toBeLessThan(1e-6);
@@ -109,7 +109,7 @@ describe('createCascade().sample', () => {
     });
     expect(steps[0]).toEqual([1, 2, 3, 4, 5, 6]); // levels 91 → 31 take 6 steps
     expect(steps[1]).toHaveLength(10);
-    const expected = tf.tidy(() => upsampleImages(handedOver!, 16, 'bicubic'));
+    const expected = tf.tidy(() => resizeImages(handedOver!, 16, 16, 'bicubic'));
     const expectedValues = await expected.data();
     expect(Math.max(...Array.from(srSpy.calls[0]!.lowRes!, (v, i) => Math.abs(v - expectedValues[i]!)))).toBeLessThan(1e-6);
     expect(Array.from(srSpy.calls[0]!.augLevel!)).toEqual([31]);
@@ -156,13 +156,13 @@ describe('createCascade().sample', () => {
   it('samples the right distribution through a cascade of exact denoisers', async () => {
     // Base: optimal denoiser of N(0.4, 0.3²); the SR stage ignores its conditioning (optimal for
     // N(−0.2, 0.1²)), so the final images must follow N(−0.2, 0.1²) whatever the hand-over.
-    const oracle = (mean: number, std: number, superResolution: boolean): Denoiser => {
+    const oracle = (mean: number, std: number): Denoiser => {
       const fn = gaussianOracle({ schedule, mean, std, output: 'eps' });
-      return { output: 'eps', learnSigma: false, channels: 3, parameters: () => new Map(), forward: (x, t) => fn(x, t, undefined), ...(superResolution ? {} : {}) };
+      return { output: 'eps', learnSigma: false, channels: 3, parameters: () => new Map(), forward: (x, t) => fn(x, t, undefined), dispose: fn.dispose };
     };
     const stages = [
-      createStage({ resolution: 8, denoiser: oracle(0.4, 0.3, false), diffusion, defaults: { sampler: 'ddpm', steps: 100 } }),
-      createStage({ resolution: 16, lowResolution: 8, augmentation: shiftPolicy, denoiser: oracle(-0.2, 0.1, true), diffusion, defaults: { sampler: 'ddpm', steps: 100 } }),
+      createStage({ resolution: 8, denoiser: oracle(0.4, 0.3), diffusion, defaults: { sampler: 'ddpm', steps: 100 } }),
+      createStage({ resolution: 16, lowResolution: 8, augmentation: shiftPolicy, denoiser: oracle(-0.2, 0.1), diffusion, defaults: { sampler: 'ddpm', steps: 100 } }),
     ];
     const baseMeans: number[] = [];
     const { images } = await createCascade(stages).sample({

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   createRng,
   errors,
+  resizeImages,
   sample,
   samplers as defaultSamplers,
   truncationLevels,
@@ -12,7 +13,6 @@ import {
 } from '@cdm/core';
 import { mixSeeds } from '../datasets/mix-seeds';
 import type { Stage, StageSampleParams } from '../stage/stage';
-import { upsampleImages } from '../stage/upsample';
 
 export interface CascadeProgress {
   readonly stage: number;
@@ -136,7 +136,7 @@ async function runStage(stage: Stage, index: number, params: StageSampleParams, 
         lowRes = result.image;
         condition.augLevel = result.level;
       }
-      const upsampled = upsampleImages(lowRes, stage.resolution, upsample);
+      const upsampled = resizeImages(lowRes, stage.resolution, stage.resolution, upsample);
       owned.push(upsampled);
       condition.lowRes = upsampled;
     }

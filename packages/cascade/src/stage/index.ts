@@ -1,2 +1,1 @@
 export { createStage, type Stage, type StageOptions, type StageSampleParams, type Upsampler } from './stage';
-export { downsampleArea, resampleMatrix, upsampleImages } from './upsample';

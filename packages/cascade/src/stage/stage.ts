@@ -5,12 +5,13 @@ import {
   type Denoiser,
   type GaussianDiffusion,
   type Registry,
+  type ResizeMethod,
   type SamplerFactory,
   type TimestepSpacing,
 } from '@cdm/core';
 
 /** How a super-resolution stage brings its low-resolution input up to its own resolution. */
-export type Upsampler = 'bilinear' | 'bicubic';
+export type Upsampler = ResizeMethod;
 
 /**
  * How a stage samples unless a call says otherwise; a sampling call's per-stage parameters have the

@@ -29,7 +29,7 @@ export function tinyDenoiser(options: TinyDenoiserOptions = {}): Denoiser & { di
     const size = shape.reduce((a, b) => a * b, 1);
     const values = scale === 0 ? new Float32Array(size) : rng.normalArray(size).map((v) => v * scale);
     // tfjs variable names are global: leave them unnamed (unique); the map keys are the parameter names.
-    params.set(name, tf.variable(tf.tensor(values, shape), true));
+    params.set(name, tf.tidy(() => tf.variable(tf.tensor(values, shape), true))); // tidy frees the initial tensor
   };
   variable('in.weight', [3, 3, inChannels, hidden], Math.sqrt(2 / (9 * inChannels)));
   variable('in.bias', [hidden], 0);

@@ -1,4 +1,5 @@
-import type { Tensor1D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor1D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
+import type { Storage } from './storage';
 import type { ModelOutputType } from '../diffusion/parameterization';
 
 /** What a denoiser is conditioned on besides x_t and t. Images are NHWC in [−1, 1]. */
@@ -34,6 +35,8 @@ export interface Denoiser {
   forward(x: Tensor4D, t: Tensor1D, cond?: DenoiserCondition, options?: DenoiserCallOptions): Tensor4D;
   /** Trainable parameters by name (names follow the reference PyTorch state-dict keys). */
   parameters(): ReadonlyMap<string, Variable>;
+  /** Frees the network's variables; the denoiser is unusable afterwards. */
+  dispose(): void;
 }
 
 /**
@@ -42,11 +45,27 @@ export interface Denoiser {
  */
 export type DenoiseFn = (x: Tensor4D, t: Tensor1D, condition: DenoiserCondition | undefined) => Tensor4D;
 
+export interface DenoiserLoadOptions {
+  /** Which weights to load: the trained ones (`model`, default) or their exponential moving average (`ema`). */
+  readonly weights?: 'model' | 'ema';
+  readonly signal?: AbortSignal;
+}
+
+export interface DenoiserSaveOptions {
+  /** EMA weights keyed like `parameters()`, saved beside the model's. */
+  readonly ema?: ReadonlyMap<string, Tensor>;
+}
+
 /**
  * A named kind of network that a `cascade.json` refers to (e.g. `'adm-unet'`): builds a denoiser
- * from its JSON config, validating it with coded errors.
+ * from its JSON config (validating it with coded errors) and reads and writes its checkpoint
+ * directories through any `Storage`, so the same files load in Node and in a browser.
  */
 export interface DenoiserFactory {
   readonly name: string;
   create(config: unknown): Denoiser;
+  /** Builds the network a checkpoint directory describes and loads its weights. */
+  load(storage: Storage, dir: string, options?: DenoiserLoadOptions): Promise<Denoiser>;
+  /** Writes a checkpoint directory that `load` reads back. Refuses denoisers it did not create. */
+  save(storage: Storage, dir: string, denoiser: Denoiser, options?: DenoiserSaveOptions): Promise<void>;
 }

@@ -1,4 +1,4 @@
-export type { DenoiseFn, Denoiser, DenoiserCallOptions, DenoiserCondition, DenoiserFactory } from './denoiser';
+export type { DenoiseFn, Denoiser, DenoiserCallOptions, DenoiserCondition, DenoiserFactory, DenoiserLoadOptions, DenoiserSaveOptions } from './denoiser';
 export type {
   AugmentationContext,
   AugmentationHandover,

@@ -1,0 +1,55 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, expect, it } from 'vitest';
+import { createAdam } from './adam';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Adam in float64 on plain numbers (Kingma & Ba 2015, Algorithm 1, with ε added to √v̂). */
+function adamReference(theta: number[], gradients: number[][], lrs: number[], b1 = 0.9, b2 = 0.999, eps = 1e-8): number[] {
+  const m = theta.map(() => 0);
+  const v = theta.map(() => 0);
+  const p = [...theta];
+  gradients.forEach((g, step) => {
+    const t = step + 1;
+    for (let i = 0; i < p.length; i++) {
+      m[i] = b1 * m[i]! + (1 - b1) * g[i]!;
+      v[i] = b2 * v[i]! + (1 - b2) * g[i]! ** 2;
+      p[i] = p[i]! - (lrs[step]! * (m[i]! / (1 - b1 ** t))) / (Math.sqrt(v[i]! / (1 - b2 ** t)) + eps);
+    }
+  });
+  return p;
+}
+
+it('follows Adam in float64 over 20 steps with a changing learning rate (1e-6)', async () => {
+  const theta = [0.5, -1.2, 3, 0.01];
+  const gradients = Array.from({ length: 20 }, (_, s) => theta.map((_, i) => Math.sin(1.7 * s + i) * (i + 1)));
+  const lrs = gradients.map((_, s) => 0.01 * Math.min(1, (s + 1) / 5));
+  const w = tf.variable(tf.tensor1d(theta));
+  const adam = createAdam(new Map([['w', w]]));
+  for (const [s, g] of gradients.entries()) {
+    const grad = tf.tensor1d(g);
+    adam.apply({ w: grad }, lrs[s]!);
+    grad.dispose();
+  }
+  expect(adam.updates).toBe(20);
+  const expected = adamReference(theta, gradients, lrs);
+  (await w.data()).forEach((value, i) => expect(Math.abs(value - expected[i]!)).toBeLessThan(1e-6));
+  adam.dispose();
+  w.dispose();
+});
+
+it('restores its moments and update count exactly; a mismatched state is a coded error listing the problems', async () => {
+  const w = tf.variable(tf.tensor1d([1, 2, 3]));
+  const adam = createAdam(new Map([['w', w]]));
+  adam.load({ updates: 7, firstMoment: new Map([['w', Float32Array.of(0.1, 0.2, 0.3)]]), secondMoment: new Map([['w', Float32Array.of(1, 2, 3)]]) });
+  expect(adam.updates).toBe(7);
+  expect(Array.from(await adam.firstMoment.get('w')!.data())).toEqual(Array.from(Float32Array.of(0.1, 0.2, 0.3)));
+  expect(() => adam.load({ updates: 1, firstMoment: new Map([['w', new Float32Array(2)]]), secondMoment: new Map([['x', new Float32Array(3)]]) })).toThrow(
+    /w \(m\): 2 values, expected 3[\s\S]*w \(v\): missing[\s\S]*x \(v\): not a parameter/,
+  );
+  adam.dispose();
+  w.dispose();
+});

@@ -1,0 +1,161 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { errors, joinPath, readSafetensors, toFloat32, writeSafetensors, type RngState, type Storage, type TimestepSamplerState } from '@cdm/core';
+
+/** The file that names the current checkpoint of a run; written last, so it always names a complete one. */
+export const TRAINING_STATE_FILE = 'state.json';
+export const TRAINING_STATE_FORMAT = 'cdm-training-state';
+
+/** What must match for a run to resume exactly (the options that change the data or the random stream). */
+export interface TrainingRunSettings {
+  readonly seed: number;
+  readonly batchSize: number;
+  readonly gradAccumulation: number;
+  readonly classDropout: number;
+  readonly timestepSampler: string;
+  readonly loss: string;
+}
+
+/** `state.json`: everything besides the tensors that a resumed run needs, as plain JSON. */
+export interface TrainingState {
+  readonly format: typeof TRAINING_STATE_FORMAT;
+  readonly version: 1;
+  readonly stage: string;
+  /** Updates completed. */
+  readonly step: number;
+  /** Examples consumed from the dataset stream (its `start` on resume). */
+  readonly examplesSeen: number;
+  /** Training time summed over every session of the run. */
+  readonly trainingSeconds: number;
+  /** The tensor files, relative to the run directory. */
+  readonly files: { readonly model: string; readonly ema: string; readonly optimizer: string };
+  readonly rng: RngState;
+  readonly timestepSampler: TimestepSamplerState;
+  readonly optimizer: { readonly name: 'adam'; readonly beta1: number; readonly beta2: number; readonly epsilon: number; readonly updates: number };
+  readonly ema: { readonly decay: number; readonly warmup: boolean; readonly updates: number };
+  readonly settings: TrainingRunSettings;
+}
+
+/** A checkpoint as read back: the state and every tensor set by name. */
+export interface LoadedCheckpoint {
+  readonly state: TrainingState;
+  readonly model: ReadonlyMap<string, Float32Array>;
+  readonly ema: ReadonlyMap<string, Float32Array>;
+  readonly firstMoment: ReadonlyMap<string, Float32Array>;
+  readonly secondMoment: ReadonlyMap<string, Float32Array>;
+}
+
+/** The tensors a checkpoint saves, read out of their variables. */
+export interface CheckpointTensors {
+  readonly model: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: Float32Array }>;
+  readonly ema: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: Float32Array }>;
+  readonly firstMoment: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: Float32Array }>;
+  readonly secondMoment: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: Float32Array }>;
+}
+
+/** Where the checkpoint of a step lives, relative to the run directory. */
+export function checkpointDirectory(step: number): string {
+  return `checkpoints/step-${String(step).padStart(7, '0')}`;
+}
+
+/** Reads variables into float32 arrays (asynchronously, so it works on every backend). */
+export async function readVariables(variables: ReadonlyMap<string, tf.Tensor>): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, variable] of variables) out.set(name, { shape: [...variable.shape], data: Float32Array.from(await variable.data()) });
+  return out;
+}
+
+/** The first tensor set and name holding a NaN or Infinity, if any. */
+export function findNonFinite(tensors: CheckpointTensors): string | undefined {
+  for (const [set, map] of Object.entries(tensors) as [string, CheckpointTensors['model']][]) {
+    for (const [name, { data }] of map) if (!data.every(Number.isFinite)) return `${set} "${name}"`;
+  }
+  return undefined;
+}
+
+/**
+ * Writes a checkpoint: model, EMA and optimizer safetensors under `checkpoints/step-NNNNNNN/`, then
+ * `state.json`, which names them. Each `storage.write` is atomic, and `state.json` is written last,
+ * so a crash at any moment leaves `state.json` naming the previous complete checkpoint. Earlier
+ * checkpoints are kept (Storage has no delete). Tensors are stored in their tfjs layout
+ * (metadata `layout: "tfjs"`). The caller checks that the tensors are finite first.
+ */
+export async function writeCheckpoint(
+  storage: Storage,
+  runDir: string,
+  state: Omit<TrainingState, 'files' | 'format' | 'version'>,
+  tensors: CheckpointTensors,
+): Promise<TrainingState> {
+  const dir = checkpointDirectory(state.step);
+  const files = { model: `${dir}/model.safetensors`, ema: `${dir}/ema.safetensors`, optimizer: `${dir}/optimizer.safetensors` };
+  const metadata = { format: 'cdm', layout: 'tfjs', stage: state.stage, step: String(state.step) };
+  await storage.write(joinPath(runDir, files.model), writeSafetensors(tensors.model, metadata));
+  await storage.write(joinPath(runDir, files.ema), writeSafetensors(tensors.ema, { ...metadata, ema_decay: String(state.ema.decay) }));
+  const moments = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  for (const [name, tensor] of tensors.firstMoment) moments.set(`${name}.exp_avg`, tensor);
+  for (const [name, tensor] of tensors.secondMoment) moments.set(`${name}.exp_avg_sq`, tensor);
+  await storage.write(joinPath(runDir, files.optimizer), writeSafetensors(moments, { ...metadata, optimizer: 'adam', updates: String(state.optimizer.updates) }));
+  const full: TrainingState = { format: TRAINING_STATE_FORMAT, version: 1, ...state, files };
+  await storage.write(joinPath(runDir, TRAINING_STATE_FILE), new TextEncoder().encode(`${JSON.stringify(full, null, 2)}\n`));
+  return full;
+}
+
+/** Reads the run's current checkpoint, or undefined when the run has none. */
+export async function readCheckpoint(storage: Storage, runDir: string): Promise<LoadedCheckpoint | undefined> {
+  const statePath = joinPath(runDir, TRAINING_STATE_FILE);
+  if (!(await storage.exists(statePath))) return undefined;
+  const text = new TextDecoder().decode(await storage.read(statePath));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw errors.invalidArgument(statePath, 'a JSON training state', `${text.length} characters that are not JSON`);
+  }
+  const state = checkState(parsed, statePath);
+  const load = async (path: string) => {
+    const file = readSafetensors(await storage.read(joinPath(runDir, path)));
+    return new Map([...file.tensors].map(([name, tensor]) => [name, toFloat32(tensor)] as const));
+  };
+  const model = await load(state.files.model);
+  const ema = await load(state.files.ema);
+  const moments = await load(state.files.optimizer);
+  const firstMoment = new Map<string, Float32Array>();
+  const secondMoment = new Map<string, Float32Array>();
+  for (const [name, data] of moments) {
+    if (name.endsWith('.exp_avg_sq')) secondMoment.set(name.slice(0, -'.exp_avg_sq'.length), data);
+    else if (name.endsWith('.exp_avg')) firstMoment.set(name.slice(0, -'.exp_avg'.length), data);
+    else throw errors.checkpointMismatch(joinPath(runDir, state.files.optimizer), [`${name}: neither .exp_avg nor .exp_avg_sq`]);
+  }
+  return { state, model, ema, firstMoment, secondMoment };
+}
+
+function checkState(value: unknown, source: string): TrainingState {
+  const record = (v: unknown, field: string): Record<string, unknown> => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw errors.invalidArgument(`${source}: ${field}`, 'an object', v);
+    return v as Record<string, unknown>;
+  };
+  const count = (v: unknown, field: string) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw errors.invalidArgument(`${source}: ${field}`, 'a non-negative integer', v);
+  };
+  const text = (v: unknown, field: string) => {
+    if (typeof v !== 'string') throw errors.invalidArgument(`${source}: ${field}`, 'a string', v);
+  };
+  const state = record(value, '(top level)');
+  if (state['format'] !== TRAINING_STATE_FORMAT) throw errors.invalidArgument(`${source}: format`, JSON.stringify(TRAINING_STATE_FORMAT), state['format']);
+  if (state['version'] !== 1) throw errors.invalidArgument(`${source}: version`, '1', state['version']);
+  text(state['stage'], 'stage');
+  count(state['step'], 'step');
+  count(state['examplesSeen'], 'examplesSeen');
+  const files = record(state['files'], 'files');
+  for (const key of ['model', 'ema', 'optimizer']) text(files[key], `files.${key}`);
+  const rng = state['rng'];
+  if (!Array.isArray(rng) || rng.length !== 4 || !rng.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
+    throw errors.invalidArgument(`${source}: rng`, 'four unsigned 32-bit integers', rng);
+  }
+  record(state['timestepSampler'], 'timestepSampler');
+  const optimizer = record(state['optimizer'], 'optimizer');
+  count(optimizer['updates'], 'optimizer.updates');
+  const ema = record(state['ema'], 'ema');
+  count(ema['updates'], 'ema.updates');
+  record(state['settings'], 'settings');
+  return state as unknown as TrainingState;
+}

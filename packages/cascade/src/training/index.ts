@@ -1,0 +1,21 @@
+export { trainStage, type TrainStageResult } from './train-stage';
+export { resolveTrainOptions, TIMESTEP_SAMPLER_NAMES, type TimestepSamplerName, type TrainStageOptions } from './train-options';
+export { createAdam, type Adam, type AdamOptions, type AdamSavedState } from './adam';
+export { createEma, type Ema, type EmaOptions } from './ema';
+export { clipScale, globalNorm } from './clip-grad-norm';
+export { warmupLearningRate } from './learning-rate';
+export { dropClassLabels } from './class-dropout';
+export { lowResCondition, type LowResCondition } from './low-res-condition';
+export {
+  TRAINING_STATE_FILE,
+  TRAINING_STATE_FORMAT,
+  checkpointDirectory,
+  readCheckpoint,
+  writeCheckpoint,
+  type CheckpointTensors,
+  type LoadedCheckpoint,
+  type TrainingRunSettings,
+  type TrainingState,
+} from './checkpoint';
+export { createLogAccumulator, formatLogLines, parseLogLines, type StepRecord, type TrainingLogEntry } from './training-log';
+export { trainingStep, type TrainingStepContext } from './training-step';

@@ -1,0 +1,410 @@
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  GaussianDiffusion,
+  alphaBarAtLevel,
+  createNoiseSchedule,
+  isCdmError,
+  memoryStorage,
+  randomNormal,
+  readSafetensors,
+  toFloat32,
+  type AugmentationPolicy,
+  type Denoiser,
+  type Storage,
+} from '@cdm/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { proceduralDataset } from '../datasets';
+import { createStage, type Stage } from '../stage/stage';
+import { tinyDenoiser } from '../testing/tiny-denoiser';
+import { readVariables, TRAINING_STATE_FILE, type TrainingState } from './checkpoint';
+import { useFastCpuConvFilterGrad } from '../testing/cpu-conv-filter-grad';
+import { trainStage } from './train-stage';
+import type { TrainStageOptions } from './train-options';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  useFastCpuConvFilterGrad(); // tfjs-cpu's own filter gradient is ~50× slower; see its test
+});
+
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/**
+ * Gaussian conditioning augmentation written against core's contract (Ho et al. 2021 §3.1):
+ * level s ~ U{0…maxLevel}, image √ᾱ_s·x + √(1 − ᾱ_s)·ε with ᾱ_s = alphaBarAtLevel(schedule, s).
+ */
+function gaussianNoiseAugmentation(maxLevel: number): AugmentationPolicy {
+  const schedule = createNoiseSchedule('cosine', 1000);
+  const noised = (x: tf.Tensor4D, levels: number[], rng: Parameters<AugmentationPolicy['train']>[1]['rng']) =>
+    tf.tidy(() => {
+      const column = (f: (s: number) => number) => tf.tensor4d(levels.map(f), [levels.length, 1, 1, 1]);
+      const noise = randomNormal<tf.Rank.R4>(rng, x.shape);
+      const image = tf.add(tf.mul(column((s) => Math.sqrt(alphaBarAtLevel(schedule, s))), x), tf.mul(column((s) => Math.sqrt(1 - alphaBarAtLevel(schedule, s))), noise));
+      return { image: image as tf.Tensor4D, level: tf.tensor1d(levels, 'float32') };
+    });
+  return {
+    name: 'test-gaussian-noise',
+    train: (x, { rng }) => noised(x, Array.from({ length: x.shape[0] }, () => rng.int(maxLevel + 1)), rng),
+    sample: (x, { rng }, { level }) => noised(x, new Array<number>(x.shape[0]).fill(level), rng),
+  };
+}
+
+type TinyStage = Stage & { dispose(): void };
+
+/** A 16×16 class-conditional stage with a null class; `T` timesteps of the cosine schedule. */
+function baseStage(options: { seed?: number; T?: number; wrap?: (d: Denoiser) => Denoiser } = {}): TinyStage {
+  const denoiser = tinyDenoiser({ numClasses: 10, nullClass: true, hidden: 8, seed: options.seed ?? 1 });
+  const diffusion = new GaussianDiffusion({ schedule: createNoiseSchedule('cosine', options.T ?? 1000) });
+  const stage = createStage({ resolution: 16, denoiser: options.wrap ? options.wrap(denoiser) : denoiser, diffusion, numClasses: 10, nullClass: 10 });
+  return { ...stage, dispose: denoiser.dispose };
+}
+
+function srStage(upsample: 'bilinear' | 'bicubic'): TinyStage {
+  const denoiser = tinyDenoiser({ superResolution: true, hidden: 8, seed: 2 });
+  const diffusion = new GaussianDiffusion({ schedule: createNoiseSchedule('cosine', 1000) });
+  const stage = createStage({ resolution: 32, lowResolution: 16, upsample, augmentation: gaussianNoiseAugmentation(250), denoiser, diffusion });
+  return { ...stage, dispose: denoiser.dispose };
+}
+
+const data16 = proceduralDataset({ resolution: 16, size: 1000 });
+
+async function weightsOf(stage: Stage): Promise<Map<string, Float32Array>> {
+  return new Map([...(await readVariables(stage.denoiser.parameters()))].map(([name, { data }]) => [name, data] as const));
+}
+
+function expectBitIdentical(a: ReadonlyMap<string, Float32Array>, b: ReadonlyMap<string, Float32Array>) {
+  expect([...a.keys()]).toEqual([...b.keys()]);
+  for (const [name, values] of a) {
+    const other = b.get(name)!;
+    const same = values.length === other.length && values.every((v, i) => Object.is(v, other[i]));
+    expect(same, `parameter ${name} differs`).toBe(true);
+  }
+}
+
+async function readState(storage: Storage, runDir: string): Promise<TrainingState> {
+  return JSON.parse(new TextDecoder().decode(await storage.read(`${runDir}/${TRAINING_STATE_FILE}`))) as TrainingState;
+}
+
+async function expectCode(promise: Promise<unknown>, code: string, message?: RegExp) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isCdmError(error) ? error.code : error).toBe(code);
+  if (message) expect((error as Error).message).toMatch(message);
+  return error as Error;
+}
+
+describe('trainStage', () => {
+  it('trains a 16×16 base stage: the loss over the last 50 of 200 steps is < 0.4 and under half of the first 20 steps', async () => {
+    // Measured (cpu, seed 0): step 0 1.40, first 20 steps 0.92, last 50 steps 0.297.
+    const stage = baseStage();
+    const storage = memoryStorage();
+    const result = await trainStage({ stage, dataset: data16, steps: 200, batchSize: 4, lr: 1e-2, storage, runDir: 'base', checkpointEvery: 100, log: { every: 25 } });
+    stage.dispose();
+    expect(result.step).toBe(200);
+    expect(result.examplesSeen).toBe(800);
+    expect(result.losses).toHaveLength(200);
+    const first = mean(result.losses.slice(0, 20));
+    const last = mean(result.losses.slice(-50));
+    expect(last).toBeLessThan(0.4);
+    expect(last).toBeLessThan(first / 2);
+    expect(result.checkpoints).toEqual(['base/checkpoints/step-0000100', 'base/checkpoints/step-0000200']);
+    expect(result.log.map((e) => e.step)).toEqual([25, 50, 75, 100, 125, 150, 175, 200]);
+    // The log file holds the same lines, as JSON, one per line.
+    const lines = new TextDecoder().decode(await storage.read('base/log.jsonl')).trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { step: number }).step)).toEqual([25, 50, 75, 100, 125, 150, 175, 200]);
+    const entry = result.log[7]!;
+    expect(entry.examplesSeen).toBe(800);
+    expect(entry.lr).toBe(1e-2);
+    expect(entry.lossByQuartile.every((q) => q !== null && q > 0)).toBe(true);
+    // At high noise ε is easy to predict from x_t; at low noise it is hardest (quartile 0 is largest).
+    expect(entry.lossByQuartile[0]!).toBeGreaterThan(entry.lossByQuartile[3]!);
+  });
+
+  it('trains a 16→32 super-resolution stage with Gaussian conditioning augmentation: last 20 of 60 steps < 0.6 × first 10', async () => {
+    // Measured (cpu): first 10 steps 1.003 (bicubic) / 0.999 (bilinear), last 20 steps 0.377 / 0.373.
+    const data32 = proceduralDataset({ resolution: 32, size: 1000 });
+    for (const upsample of ['bicubic', 'bilinear'] as const) {
+      const stage = srStage(upsample);
+      const result = await trainStage({ stage, dataset: data32, steps: 60, batchSize: 4, lr: 1e-2, storage: memoryStorage(), runDir: 'sr', log: { every: 20 } });
+      stage.dispose();
+      const first = mean(result.losses.slice(0, 10));
+      const last = mean(result.losses.slice(-20));
+      expect(last, upsample).toBeLessThan(0.6 * first);
+    }
+  });
+
+  describe('exact resume', () => {
+    const N = 40;
+    const common = (stage: Stage, storage: Storage, extra: Partial<TrainStageOptions> = {}): TrainStageOptions => ({
+      stage,
+      dataset: data16,
+      steps: N,
+      batchSize: 4,
+      gradAccumulation: 2,
+      lr: 5e-3,
+      warmup: 5,
+      gradClip: 0.5,
+      ema: 0.99,
+      classDropout: 0.3,
+      timestepSampler: 'loss-second-moment',
+      checkpointEvery: 10,
+      storage,
+      runDir: 'run',
+      seed: 7,
+      log: { every: 1 },
+      ...extra,
+    });
+    const comparable = (log: readonly { step: number; loss: number; lossByQuartile: unknown; gradNorm: number; lr: number }[]) =>
+      log.map(({ step, loss, lossByQuartile, gradNorm, lr }) => ({ step, loss, lossByQuartile, gradNorm, lr }));
+
+    let straight: { weights: Map<string, Float32Array>; losses: readonly number[]; log: ReturnType<typeof comparable>; ema: Uint8Array; state: TrainingState };
+    beforeAll(async () => {
+      const stage = baseStage({ T: 8 }); // T = 8 so the importance sampler fills its history and switches on
+      const storage = memoryStorage();
+      const result = await trainStage(common(stage, storage));
+      const state = await readState(storage, 'run');
+      straight = { weights: await weightsOf(stage), losses: result.losses, log: comparable(result.log), ema: await storage.read(`run/${state.files.ema}`), state };
+      stage.dispose();
+    });
+
+    /** Resumes in `storage` with a differently initialised model, and checks everything matches the straight run. */
+    async function resumeAndCompare(storage: Storage, lossesBefore: readonly number[], resumedFrom: number) {
+      const stage = baseStage({ T: 8, seed: 99 });
+      const result = await trainStage(common(stage, storage, { resume: true }));
+      expect(result.startStep).toBe(resumedFrom);
+      expectBitIdentical(await weightsOf(stage), straight.weights);
+      stage.dispose();
+      expect([...lossesBefore.slice(0, resumedFrom), ...result.losses]).toEqual(straight.losses);
+      expect(comparable(result.log)).toEqual(straight.log);
+      const state = await readState(storage, 'run');
+      expect(await storage.read(`run/${state.files.ema}`)).toEqual(straight.ema);
+      expect({ ...state, trainingSeconds: 0 }).toEqual({ ...straight.state, trainingSeconds: 0 });
+    }
+
+    it('the importance sampler warmed up during the run (so its state is part of what resumes)', () => {
+      const history = straight.state.timestepSampler['history'] as number[][];
+      expect(history.every((row) => row.length === 10)).toBe(true);
+    });
+
+    it('abort at N/2 − 3 saves a checkpoint; resuming to N gives bit-identical weights, EMA, state and loss curve', async () => {
+      const storage = memoryStorage();
+      const stage = baseStage({ T: 8 });
+      const controller = new AbortController();
+      const losses: number[] = [];
+      const options = common(stage, storage, {
+        signal: controller.signal,
+        onProgress: (entry) => {
+          losses.push(entry.loss);
+          if (entry.step === 17) controller.abort();
+        },
+      });
+      await expectCode(trainStage(options), 'CDM_ABORTED', /at step 17 \(last checkpoint: run\/checkpoints\/step-0000017\)/);
+      stage.dispose();
+      expect((await readState(storage, 'run')).step).toBe(17);
+      await resumeAndCompare(storage, losses, 17);
+    });
+
+    it('after a crash without a save (abort with saveOnAbort: false at step 25) it resumes from step 20, identically', async () => {
+      const storage = memoryStorage();
+      const stage = baseStage({ T: 8 });
+      const controller = new AbortController();
+      const losses: number[] = [];
+      const options = common(stage, storage, {
+        signal: controller.signal,
+        saveOnAbort: false,
+        onProgress: (entry) => {
+          losses.push(entry.loss);
+          if (entry.step === 25) controller.abort();
+        },
+      });
+      await expectCode(trainStage(options), 'CDM_ABORTED');
+      stage.dispose();
+      expect((await readState(storage, 'run')).step).toBe(20);
+      await resumeAndCompare(storage, losses, 20);
+    });
+
+    it('a crash in the middle of writing checkpoint 30 leaves checkpoint 20 valid, and resuming from it is identical', async () => {
+      const inner = memoryStorage();
+      let failed = false;
+      const crashing: Storage = {
+        ...inner,
+        write: async (path, bytes) => {
+          if (path === 'run/checkpoints/step-0000030/optimizer.safetensors' && !failed) {
+            failed = true;
+            throw new Error('disk full');
+          }
+          return inner.write(path, bytes);
+        },
+      };
+      const stage = baseStage({ T: 8 });
+      const losses: number[] = [];
+      await expect(trainStage(common(stage, crashing, { onProgress: (e) => losses.push(e.loss) }))).rejects.toThrow('disk full');
+      stage.dispose();
+      expect((await readState(inner, 'run')).step).toBe(20);
+      await resumeAndCompare(inner, losses, 20);
+    });
+
+    it("resume: 'auto' at the target step does nothing; resume: false refuses to overwrite a run; resume: true needs one", async () => {
+      const storage = memoryStorage();
+      let stage = baseStage({ T: 8 });
+      await trainStage(common(stage, storage, { steps: 3 }));
+      stage.dispose();
+      stage = baseStage({ T: 8 });
+      const again = await trainStage(common(stage, storage, { steps: 3, resume: 'auto' }));
+      expect([again.startStep, again.step, again.losses.length, again.checkpoint]).toEqual([3, 3, 0, 'run/checkpoints/step-0000003']);
+      await expectCode(trainStage(common(stage, storage, { steps: 3, resume: false })), 'CDM_INVALID_ARGUMENT', /Invalid resume: .*already holds a run/);
+      await expectCode(trainStage(common(stage, memoryStorage(), { resume: true })), 'CDM_INVALID_ARGUMENT', /Invalid resume: .*no checkpoint/);
+      await expectCode(trainStage(common(stage, storage, { steps: 6, batchSize: 8 })), 'CDM_INVALID_ARGUMENT', /Invalid batchSize: expected 4, as in the run being resumed/);
+      stage.dispose();
+    });
+  });
+
+  it('a NaN loss stops with CDM_TRAINING_DIVERGED naming the step and the last good checkpoint; nothing NaN is saved', async () => {
+    let calls = 0;
+    const stage = baseStage({
+      wrap: (d) => ({ ...d, forward: (x, t, c, o) => tf.tidy(() => tf.mul(d.forward(x, t, c, o), ++calls >= 5 ? NaN : 1)) }),
+    });
+    const storage = memoryStorage();
+    const options: TrainStageOptions = { stage, dataset: data16, steps: 10, batchSize: 2, lr: 1e-3, storage, runDir: 'nan', checkpointEvery: 2 };
+    await expectCode(trainStage(options), 'CDM_TRAINING_DIVERGED', /diverged at step 5: the loss is NaN.*Last good checkpoint: nan\/checkpoints\/step-0000004/s);
+    stage.dispose();
+    expect((await readState(storage, 'nan')).step).toBe(4);
+    for (const path of storage.list()) {
+      if (!path.endsWith('.safetensors')) continue;
+      for (const [name, tensor] of readSafetensors(await storage.read(path)).tensors) expect(toFloat32(tensor).every(Number.isFinite), `${path} ${name}`).toBe(true);
+    }
+  });
+
+  it('a NaN gradient with a finite loss is caught too, before the weights change', async () => {
+    // d√u/du at u = 0 is Inf, and 0·Inf = NaN: the output is unchanged but the gradient is NaN.
+    const stage = baseStage({
+      wrap: (d) => ({
+        ...d,
+        forward: (x, t, c, o) =>
+          tf.tidy(() => {
+            const bias = d.parameters().get('out.bias')!;
+            return tf.add(d.forward(x, t, c, o), tf.mul(0, tf.sum(tf.sqrt(tf.sub(bias, bias)))));
+          }),
+      }),
+    });
+    const before = await weightsOf(stage);
+    await expectCode(
+      trainStage({ stage, dataset: data16, steps: 3, batchSize: 2, lr: 1e-3, storage: memoryStorage(), runDir: 'g' }),
+      'CDM_TRAINING_DIVERGED',
+      /step 1: the gradient norm is NaN.*Last good checkpoint: \(none\)/s,
+    );
+    expectBitIdentical(await weightsOf(stage), before);
+    stage.dispose();
+  });
+
+  it('leaves no tensors behind, and the count stays flat from step to step', async () => {
+    const stage = srStage('bicubic');
+    const data32 = proceduralDataset({ resolution: 32, size: 100 });
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    await trainStage({
+      stage,
+      dataset: data32,
+      steps: 12,
+      batchSize: 2,
+      gradAccumulation: 2,
+      gradClip: 0.1,
+      lr: 1e-3,
+      storage: memoryStorage(),
+      runDir: 'mem',
+      checkpointEvery: 4,
+      timestepSampler: 'loss-second-moment',
+      log: { every: 1 },
+      onProgress: () => counts.push(tf.memory().numTensors),
+    });
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+    stage.dispose();
+  });
+
+  it('classDropout replaces labels with the null class at the stated rate, and leaves the others as the data has them', async () => {
+    const seen: number[] = [];
+    const stage = baseStage({
+      wrap: (d) => ({
+        ...d,
+        forward: (x, t, c, o) => {
+          seen.push(...c!.classLabels!.dataSync());
+          return d.forward(x, t, c, o);
+        },
+      }),
+    });
+    const steps = 25;
+    const batchSize = 8;
+    await trainStage({ stage, dataset: data16, steps, batchSize, lr: 1e-3, classDropout: 0.25, storage: memoryStorage(), runDir: 'cfg', seed: 3 });
+    stage.dispose();
+    const expected: number[] = [];
+    const stream = data16.batches({ batchSize, seed: 3 })[Symbol.asyncIterator]();
+    for (let i = 0; i < steps; i++) {
+      const { value } = await stream.next();
+      expected.push(...(await value.labels.data()));
+      tf.dispose([value.images, value.labels]);
+    }
+    await stream.return?.();
+    expect(seen).toHaveLength(steps * batchSize);
+    expect(seen.every((label, i) => label === expected[i] || label === 10)).toBe(true);
+    const rate = seen.filter((label) => label === 10).length / seen.length;
+    expect(Math.abs(rate - 0.25)).toBeLessThan(5 * Math.sqrt((0.25 * 0.75) / seen.length));
+  });
+
+  describe('bad options give coded errors that name the option', () => {
+    const cases: [string, (stage: Stage) => Partial<TrainStageOptions>, RegExp][] = [
+      ['steps', () => ({ steps: 0 }), /Invalid steps: expected a positive integer, got 0/],
+      ['batchSize', () => ({ batchSize: 2.5 }), /Invalid batchSize/],
+      ['gradAccumulation', () => ({ batchSize: 6, gradAccumulation: 4 }), /Invalid gradAccumulation: expected a positive integer that divides batchSize \(6\)/],
+      ['lr', () => ({ lr: -1 }), /Invalid lr/],
+      ['warmup', () => ({ warmup: 1.5 }), /Invalid warmup/],
+      ['ema', () => ({ ema: 1.5 }), /Invalid ema: expected a decay in \[0, 1\]/],
+      ['gradClip', () => ({ gradClip: 0 }), /Invalid gradClip/],
+      ['loss', () => ({ loss: 'hybrid' }), /Invalid loss: expected 'mse' \(the stage's diffusion decides the loss\), got "hybrid"/],
+      ['timestepSampler', () => ({ timestepSampler: 'importance' as 'uniform' }), /Invalid timestepSampler: expected 'uniform' or 'loss-second-moment'/],
+      ['classDropout', () => ({ classDropout: 2 }), /Invalid classDropout: expected a probability/],
+      ['checkpointEvery', () => ({ checkpointEvery: 0 }), /Invalid checkpointEvery/],
+      ['resume', () => ({ resume: 'yes' as 'auto' }), /Invalid resume/],
+      ['log.every', () => ({ log: { every: 0 } }), /Invalid log\.every/],
+      ['dataset.resolution', () => ({ dataset: proceduralDataset({ resolution: 8, size: 10 }) }), /Invalid dataset\.resolution: expected 16 \(the resolution of stage "stage-16"\), got 8/],
+    ];
+    it.each(cases)('%s', async (_name, make, message) => {
+      const stage = baseStage();
+      const options = { stage, dataset: data16, steps: 2, batchSize: 2, lr: 1e-3, storage: memoryStorage(), runDir: 'bad', ...make(stage) } as TrainStageOptions;
+      await expectCode(trainStage(options), 'CDM_INVALID_ARGUMENT', message);
+      stage.dispose();
+    });
+
+    it('classDropout on a stage without a null class', async () => {
+      const denoiser = tinyDenoiser({ numClasses: 10, hidden: 8 });
+      const stage = createStage({ resolution: 16, denoiser, diffusion: new GaussianDiffusion({ schedule: createNoiseSchedule('cosine', 100) }), numClasses: 10 });
+      await expectCode(
+        trainStage({ stage, dataset: data16, steps: 2, batchSize: 2, lr: 1e-3, classDropout: 0.1, storage: memoryStorage(), runDir: 'x' }),
+        'CDM_INVALID_ARGUMENT',
+        /Invalid classDropout: expected 0 for stage "stage-16", which has no nullClass/,
+      );
+      denoiser.dispose();
+    });
+
+    it('a super-resolution factor that is not an integer, and a respaced diffusion', async () => {
+      const denoiser = tinyDenoiser({ superResolution: true, hidden: 8 });
+      const diffusion = new GaussianDiffusion({ schedule: createNoiseSchedule('cosine', 100) });
+      const odd = createStage({ resolution: 16, lowResolution: 6, denoiser, diffusion });
+      await expectCode(
+        trainStage({ stage: odd, dataset: data16, steps: 2, batchSize: 2, lr: 1e-3, storage: memoryStorage(), runDir: 'x' }),
+        'CDM_INVALID_ARGUMENT',
+        /Invalid stage-16: lowResolution: expected a divisor of the resolution 16/,
+      );
+      const respaced = createStage({ resolution: 16, lowResolution: 8, denoiser, diffusion: diffusion.respace('ddim10') });
+      await expectCode(
+        trainStage({ stage: respaced, dataset: data16, steps: 2, batchSize: 2, lr: 1e-3, storage: memoryStorage(), runDir: 'x' }),
+        'CDM_INVALID_ARGUMENT',
+        /Invalid stage-16: diffusion: expected the trained process, not a respaced one/,
+      );
+      denoiser.dispose();
+    });
+  });
+});

@@ -1,0 +1,2 @@
+export { resamplingMatrix, resizeImages, type ResizeMethod } from './resize-images';
+export { downsampleArea } from './downsample-area';

@@ -1,0 +1,12 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ParamLookup } from './ops/params';
+
+/** What every block of one forward pass shares. */
+export interface BlockContext {
+  readonly param: ParamLookup;
+  readonly normGroups: number;
+  readonly useScaleShiftNorm: boolean;
+  readonly useNewAttentionOrder: boolean;
+  /** Dropout as configured in training mode; the identity otherwise. */
+  readonly dropout: (h: tf.Tensor4D) => tf.Tensor4D;
+}

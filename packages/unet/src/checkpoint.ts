@@ -1,0 +1,95 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { errors, joinPath, readSafetensors, writeSafetensors, type Storage } from '@cdm/core';
+import { resolveUnetConfig, type ResolvedUnetConfig } from './config';
+import { assignParameters, exportStateDict, importStateDict } from './state-dict';
+import { createAdmUnet, type AdmUnet } from './unet';
+
+/** The factory name a checkpoint's config.json records. */
+export const UNET_DENOISER_NAME = 'adm-unet';
+export const CONFIG_FILE = 'config.json';
+export const MODEL_FILE = 'model.safetensors';
+export const EMA_FILE = 'ema.safetensors';
+
+/** What config.json holds. */
+export interface UnetCheckpointConfig {
+  readonly denoiser: typeof UNET_DENOISER_NAME;
+  readonly config: ResolvedUnetConfig;
+}
+
+export interface SaveUnetOptions {
+  /** EMA weights keyed by parameter name, in tfjs layout (like `parameters()`); saved as ema.safetensors. */
+  readonly ema?: ReadonlyMap<string, tf.Tensor>;
+  /** Extra `__metadata__` strings for the safetensors files. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+export interface LoadUnetOptions {
+  /** Which tensor set to load into the network: model.safetensors (default) or ema.safetensors. */
+  readonly weights?: 'model' | 'ema';
+  readonly signal?: AbortSignal;
+}
+
+/** `dir/file` for a directory path or URL (`''` is the storage's root). */
+const join = (dir: string, file: string) => (dir === '' ? file : joinPath(dir, file));
+
+/**
+ * Writes config.json and model.safetensors (and ema.safetensors) under `dir`. Tensors are stored
+ * float32 in PyTorch's layout under guided-diffusion's state-dict names, so the file loads with
+ * `model.load_state_dict(safetensors.torch.load_file(...))` into the reference network built with
+ * the same settings (the CDM additions, `aug_embed.*` and the null-class row, need the same
+ * additions there).
+ */
+export async function saveUnet(storage: Storage, dir: string, model: AdmUnet, options: SaveUnetOptions = {}): Promise<void> {
+  const metadata = { format: 'pt', denoiser: UNET_DENOISER_NAME, ...options.metadata };
+  const specs = model.architecture.parameters;
+  const weights = writeSafetensors(await exportStateDict(specs, model.parameters()), metadata);
+  const ema = options.ema === undefined ? undefined : writeSafetensors(await exportStateDict(specs, options.ema), metadata);
+  const config: UnetCheckpointConfig = { denoiser: UNET_DENOISER_NAME, config: model.config };
+  // Weights first, config last: a directory with a config.json is complete.
+  await storage.write(join(dir, MODEL_FILE), weights);
+  if (ema !== undefined) await storage.write(join(dir, EMA_FILE), ema);
+  await storage.write(join(dir, CONFIG_FILE), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
+}
+
+/** Reads and validates `dir/config.json`. */
+export async function readUnetConfig(storage: Storage, dir: string, signal?: AbortSignal): Promise<ResolvedUnetConfig> {
+  const path = join(dir, CONFIG_FILE);
+  const bytes = await storage.read(path, signal === undefined ? {} : { signal });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (cause) {
+    throw errors.invalidArgument(path, 'a JSON file', cause instanceof Error ? cause.message : String(cause));
+  }
+  const record = parsed as Partial<UnetCheckpointConfig> | null;
+  if (typeof record !== 'object' || record === null || record.denoiser !== UNET_DENOISER_NAME) {
+    throw errors.invalidArgument(`${path} "denoiser"`, `"${UNET_DENOISER_NAME}"`, record?.denoiser);
+  }
+  return resolveUnetConfig(record.config);
+}
+
+/**
+ * Builds the network that `dir/config.json` describes and loads its weights. A truncated or corrupt
+ * file fails with CDM_SAFETENSORS_CORRUPT; tensors that do not fit the config fail with
+ * CDM_CHECKPOINT_MISMATCH listing every missing, unexpected or misshapen tensor by name.
+ */
+export async function loadUnet(storage: Storage, dir: string, options: LoadUnetOptions = {}): Promise<AdmUnet> {
+  const config = await readUnetConfig(storage, dir, options.signal);
+  const file = join(dir, (options.weights ?? 'model') === 'ema' ? EMA_FILE : MODEL_FILE);
+  const bytes = await storage.read(file, options.signal === undefined ? {} : { signal: options.signal });
+  const { tensors } = readSafetensors(bytes);
+  const model = createAdmUnet(config, { initialize: 'zeros' });
+  try {
+    assignParameters(model.parameters(), importStateDict(model.architecture.parameters, tensors, file));
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
+}
+
+/** Loads a safetensors file's weights into an existing network (e.g. EMA weights, or a converted .pt). */
+export function loadUnetWeights(model: AdmUnet, bytes: Uint8Array, source = 'safetensors data'): void {
+  const { tensors } = readSafetensors(bytes);
+  assignParameters(model.parameters(), importStateDict(model.architecture.parameters, tensors, source));
+}

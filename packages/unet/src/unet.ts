@@ -1,0 +1,220 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, errors, type Denoiser, type DenoiserCallOptions, type DenoiserCondition, resizeImages, type Rng } from '@cdm/core';
+import { AUG_EMBED_PREFIX, buildArchitecture, parameterSize, tfjsShape, type Layer, type ParameterSpec, type UnetArchitecture } from './architecture';
+import { attentionBlock } from './attention-block';
+import type { BlockContext } from './block-context';
+import { resolveUnetConfig, type ResolvedUnetConfig, type UnetConfig } from './config';
+import { conv2d, dense } from './ops/conv';
+import { groupNorm } from './ops/group-norm';
+import { avgPool2x, upsampleNearest2x } from './ops/resample-features';
+import { silu } from './ops/silu';
+import { resBlock } from './res-block';
+import { timestepEmbedding } from './timestep-embedding';
+
+/** The ADM U-Net as a `Denoiser`, with its config and the shape of every parameter. */
+export interface AdmUnet extends Denoiser {
+  readonly config: ResolvedUnetConfig;
+  readonly architecture: UnetArchitecture;
+  /** Trainable parameters, counted from shapes. */
+  readonly parameterCount: number;
+  /** Disposes every variable; the network is unusable afterwards. */
+  dispose(): void;
+}
+
+export interface CreateUnetOptions {
+  /**
+   * 'seeded' (default): PyTorch's default initialisation drawn from `createRng(config.seed)`, the
+   * same numbers on every backend. 'zeros': all zero, for a network whose weights are loaded next.
+   */
+  readonly initialize?: 'seeded' | 'zeros';
+}
+
+let instances = 0;
+/** Every network this module built, so a factory can tell its own from other denoisers. */
+const created = new WeakSet<Denoiser>();
+
+/** Whether `denoiser` is an ADM U-Net built by this package. */
+export function isAdmUnet(denoiser: Denoiser): denoiser is AdmUnet {
+  return created.has(denoiser);
+}
+
+/**
+ * Builds the network. Variables are created eagerly with `tf.variable`; the map from
+ * `parameters()` is keyed by guided-diffusion's state-dict names, and each variable's own tfjs
+ * name is that key prefixed with a per-instance `unet<N>/` so several networks can coexist.
+ */
+export function createAdmUnet(config: UnetConfig | ResolvedUnetConfig, options: CreateUnetOptions = {}): AdmUnet {
+  const resolved = resolveUnetConfig(config);
+  const architecture = buildArchitecture(resolved);
+  const initialize = options.initialize ?? 'seeded';
+  if (initialize !== 'seeded' && initialize !== 'zeros') {
+    throw errors.invalidArgument('options.initialize', '"seeded" or "zeros"', initialize);
+  }
+  const rng = createRng(resolved.seed);
+  const initRng = rng.split();
+  const dropoutRng = rng.split();
+  const instance = `unet${instances++}`;
+  const variables = new Map<string, tf.Variable>();
+  for (const spec of architecture.parameters) {
+    const shape = tfjsShape(spec);
+    const values = initialize === 'seeded' ? initialValues(spec, initRng) : undefined;
+    const variable = tf.tidy(() =>
+      tf.variable(values === undefined ? tf.zeros(shape) : tf.tensor(values, shape, 'float32'), true, `${instance}/${spec.name}`),
+    );
+    variables.set(spec.name, variable);
+  }
+  const parameterCount = architecture.parameters.reduce((sum, spec) => sum + parameterSize(spec), 0);
+  const param = (name: string): tf.Tensor => {
+    const v = variables.get(name);
+    if (v === undefined) throw errors.invalidArgument('parameter name', `one of this network's ${variables.size} parameters`, name);
+    return v;
+  };
+  let disposed = false;
+
+  const model: AdmUnet = {
+    output: resolved.output,
+    learnSigma: resolved.learnSigma,
+    channels: resolved.inChannels,
+    config: resolved,
+    architecture,
+    parameterCount,
+    parameters: () => variables,
+    forward(x, t, cond, callOptions) {
+      if (disposed) throw errors.invalidArgument('network', 'a network that has not been disposed', 'disposed');
+      checkInputs(resolved, x, t, cond);
+      return tf.tidy(() => forwardPass(resolved, architecture, param, dropoutRng, x, t, cond ?? {}, callOptions ?? {}));
+    },
+    dispose() {
+      disposed = true;
+      for (const v of variables.values()) v.dispose();
+    },
+  };
+  created.add(model);
+  return model;
+}
+
+/** PyTorch's default initialisation for this parameter, drawn from `rng` (see `ParameterInit`). */
+function initialValues(spec: ParameterSpec, rng: Rng): Float32Array {
+  const size = parameterSize(spec);
+  switch (spec.init.kind) {
+    case 'zeros':
+      return new Float32Array(size);
+    case 'ones':
+      return new Float32Array(size).fill(1);
+    case 'normal':
+      return rng.normalArray(size); // the layout of an embedding is the same in both frameworks
+    case 'uniform': {
+      const bound = 1 / Math.sqrt(spec.init.fanIn);
+      const values = rng.uniformArray(size);
+      for (let i = 0; i < size; i++) values[i] = (2 * values[i]! - 1) * bound;
+      return values; // i.i.d., so drawing in tfjs layout is as good as drawing in PyTorch's
+    }
+  }
+}
+
+function checkInputs(c: ResolvedUnetConfig, x: tf.Tensor4D, t: tf.Tensor1D, cond: DenoiserCondition | undefined): void {
+  const factor = 2 ** (c.channelMult.length - 1);
+  const expected = `[B, H, W, ${c.inChannels}] with H and W multiples of ${factor}`;
+  if (x.rank !== 4 || x.shape[3] !== c.inChannels || x.shape[1] % factor !== 0 || x.shape[2] % factor !== 0) {
+    throw errors.shapeMismatch('x', expected, x.shape);
+  }
+  const b = x.shape[0];
+  if (t.rank !== 1 || t.shape[0] !== b) throw errors.shapeMismatch('t', `[${b}]`, t.shape);
+  const labels = cond?.classLabels;
+  if (c.numClasses !== null) {
+    if (labels === undefined) throw errors.invalidArgument('cond.classLabels', `int32 [${b}] labels for a class-conditional network`, undefined);
+    if (labels.rank !== 1 || labels.shape[0] !== b) throw errors.shapeMismatch('cond.classLabels', `[${b}]`, labels.shape);
+  } else if (labels !== undefined) {
+    throw errors.invalidArgument('cond.classLabels', 'undefined: the network is unconditional (config.numClasses is null)', labels.shape);
+  }
+  const lowRes = cond?.lowRes;
+  if (c.superRes !== null) {
+    const ch = c.superRes.lowResChannels;
+    if (lowRes === undefined) throw errors.invalidArgument('cond.lowRes', `a [${b}, h, w, ${ch}] image for a super-resolution network`, undefined);
+    if (lowRes.rank !== 4 || lowRes.shape[0] !== b || lowRes.shape[3] !== ch) throw errors.shapeMismatch('cond.lowRes', `[${b}, h, w, ${ch}]`, lowRes.shape);
+  } else if (lowRes !== undefined) {
+    throw errors.invalidArgument('cond.lowRes', 'undefined: the network is not a super-resolution one (config.superRes is null)', lowRes.shape);
+  }
+  const augLevel = cond?.augLevel;
+  if (c.augLevelEmbedding) {
+    if (augLevel === undefined) throw errors.invalidArgument('cond.augLevel', `float32 [${b}] augmentation levels (0 = clean)`, undefined);
+    if (augLevel.rank !== 1 || augLevel.shape[0] !== b) throw errors.shapeMismatch('cond.augLevel', `[${b}]`, augLevel.shape);
+  } else if (augLevel !== undefined) {
+    throw errors.invalidArgument('cond.augLevel', 'undefined: the network has no augmentation-level embedding (config.augLevelEmbedding)', augLevel.shape);
+  }
+}
+
+/** guided-diffusion's `UNetModel.forward` (and `SuperResModel.forward`) in NHWC. */
+function forwardPass(
+  c: ResolvedUnetConfig,
+  arch: UnetArchitecture,
+  param: (name: string) => tf.Tensor,
+  dropoutRng: Rng,
+  x: tf.Tensor4D,
+  t: tf.Tensor1D,
+  cond: DenoiserCondition,
+  options: DenoiserCallOptions,
+): tf.Tensor4D {
+  const mlp = (prefix: string, s: tf.Tensor1D) => {
+    const hidden = silu(dense(timestepEmbedding(s, c.modelChannels), param(`${prefix}.0.weight`), param(`${prefix}.0.bias`)));
+    return dense(hidden, param(`${prefix}.2.weight`), param(`${prefix}.2.bias`));
+  };
+  let emb = mlp('time_embed', t);
+  if (arch.labelRows > 0) {
+    // one-hot × table rather than gather: gather's gradient (UnsortedSegmentSum) is missing on wasm.
+    const oneHot = tf.oneHot(tf.cast(cond.classLabels!, 'int32'), arch.labelRows) as tf.Tensor2D;
+    emb = tf.add(emb, tf.matMul(tf.cast(oneHot, 'float32'), param('label_emb.weight') as tf.Tensor2D));
+  }
+  if (c.augLevelEmbedding) emb = tf.add(emb, mlp(AUG_EMBED_PREFIX, cond.augLevel!));
+
+  let h: tf.Tensor4D = x;
+  if (c.superRes !== null) {
+    const lowRes = resizeImages(cond.lowRes!, x.shape[1], x.shape[2], c.superRes.upsample);
+    h = tf.concat([x, lowRes], 3);
+  }
+
+  const training = options.training === true && c.dropout > 0;
+  const ctx: BlockContext = {
+    param,
+    normGroups: c.normGroups,
+    useScaleShiftNorm: c.useScaleShiftNorm,
+    useNewAttentionOrder: c.useNewAttentionOrder,
+    dropout: training ? (y) => dropout(y, c.dropout, dropoutRng) : (y) => y,
+  };
+  const run = (layers: readonly Layer[], input: tf.Tensor4D) => layers.reduce((y, layer) => applyLayer(layer, y, emb, ctx), input);
+
+  const skips: tf.Tensor4D[] = [];
+  for (const block of arch.inputBlocks) {
+    h = run(block, h);
+    skips.push(h);
+  }
+  h = run(arch.middleBlock, h);
+  for (const block of arch.outputBlocks) h = run(block, tf.concat([h, skips.pop()!], 3));
+  h = silu(groupNorm(h, c.normGroups, param('out.0.weight'), param('out.0.bias')));
+  return conv2d(h, param('out.2.weight'), param('out.2.bias'));
+}
+
+function applyLayer(layer: Layer, h: tf.Tensor4D, emb: tf.Tensor2D, ctx: BlockContext): tf.Tensor4D {
+  switch (layer.type) {
+    case 'conv':
+      return conv2d(h, ctx.param(`${layer.prefix}.weight`), ctx.param(`${layer.prefix}.bias`));
+    case 'res':
+      return resBlock(layer, h, emb, ctx);
+    case 'attention':
+      return attentionBlock(layer, h, ctx);
+    case 'downsample':
+      return layer.useConv ? conv2d(h, ctx.param(`${layer.prefix}.op.weight`), ctx.param(`${layer.prefix}.op.bias`), 2) : avgPool2x(h);
+    case 'upsample': {
+      const up = upsampleNearest2x(h);
+      return layer.useConv ? conv2d(up, ctx.param(`${layer.prefix}.conv.weight`), ctx.param(`${layer.prefix}.conv.bias`)) : up;
+    }
+  }
+}
+
+/** Inverted dropout with a mask drawn in JavaScript from the network's seeded generator. */
+function dropout(h: tf.Tensor4D, rate: number, rng: Rng): tf.Tensor4D {
+  const mask = rng.uniformArray(h.size);
+  const keep = 1 / (1 - rate);
+  for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! < rate ? 0 : keep;
+  return tf.mul(h, tf.tensor4d(mask, h.shape));
+}

@@ -5,3 +5,4 @@
 export { jpegCompression, jpegCompressionFactory, jpegRoundTrip, type JpegCompressionOptions, type JpegCompressionPolicy } from './jpeg-compression';
 export { BLOCK, blockDct, dctBasis, inverseBlockDct } from './block-dct';
 export { CHROMA_TABLE, LUMA_TABLE, scaledTable } from './quantization-tables';
+export { register } from './plugin';

@@ -9,3 +9,4 @@ export { gaussianKernel1d } from './gaussian-kernel';
 export { compose, composeFactory, type ComposedPolicy, type PolicySpec } from './compose';
 export { none, noneFactory } from './none';
 export { registerAugmentations } from './register-augmentations';
+export { register } from './plugin';

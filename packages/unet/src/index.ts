@@ -34,3 +34,4 @@ export { fromTorchLayout, toTorchLayout } from './torch-layout';
 export { UNET_PRESETS, type UnetPresetName } from './presets';
 export { admUnet, registerUnet } from './factory';
 export { MAX_PERIOD, timestepEmbedding } from './timestep-embedding';
+export { register } from './plugin';

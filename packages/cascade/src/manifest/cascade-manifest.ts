@@ -13,6 +13,8 @@ export interface CascadeManifest {
   readonly description?: string;
   /** Names of the classes, index = label. */
   readonly classNames?: readonly string[];
+  /** Plugin modules (package names or paths) to import and `register(registries)` before loading. */
+  readonly plugins?: readonly string[];
   readonly stages: readonly StageManifest[];
 }
 
@@ -51,7 +53,7 @@ const DEFAULTS_FIELDS = ['sampler', 'steps', 'eta', 'guidanceScale', 'augLevel',
  * (denoiser types, schedules, policies, samplers) is checked when the cascade is loaded.
  */
 export function parseCascadeManifest(json: unknown, source = 'cascade.json'): CascadeManifest {
-  const root = fields(json, `${source}:`, ['$schema', 'format', 'version', 'name', 'description', 'classNames', 'stages']);
+  const root = fields(json, `${source}:`, ['$schema', 'format', 'version', 'name', 'description', 'classNames', 'plugins', 'stages']);
   if (root.raw('format') !== CASCADE_MANIFEST_FORMAT) throw errors.invalidArgument(root.at('format'), `"${CASCADE_MANIFEST_FORMAT}"`, root.raw('format'));
   if (root.raw('version') !== CASCADE_MANIFEST_VERSION) {
     throw errors.invalidArgument(root.at('version'), `${CASCADE_MANIFEST_VERSION} (this version of @cdm/cascade reads version 1)`, root.raw('version'));
@@ -59,6 +61,10 @@ export function parseCascadeManifest(json: unknown, source = 'cascade.json'): Ca
   const classNames = root.has('classNames') ? root.array('classNames') : undefined;
   classNames?.forEach((name, i) => {
     if (typeof name !== 'string') throw errors.invalidArgument(`${root.at('classNames')}[${i}]`, 'a string', name);
+  });
+  const plugins = root.has('plugins') ? root.array('plugins') : undefined;
+  plugins?.forEach((plugin, i) => {
+    if (typeof plugin !== 'string' || plugin === '') throw errors.invalidArgument(`${root.at('plugins')}[${i}]`, 'a package name or path', plugin);
   });
   const stageValues = root.array('stages');
   if (stageValues.length === 0) throw errors.invalidArgument(root.at('stages'), 'at least one stage', 0);
@@ -71,6 +77,7 @@ export function parseCascadeManifest(json: unknown, source = 'cascade.json'): Ca
     ...(name === undefined ? {} : { name }),
     ...(description === undefined ? {} : { description }),
     ...(classNames === undefined ? {} : { classNames: classNames as string[] }),
+    ...(plugins === undefined ? {} : { plugins: plugins as string[] }),
     stages,
   };
 }

@@ -1,0 +1,2 @@
+/** @cdm/cli: the `cdm` command's programmatic entry (re-exports only). */
+export {};

@@ -1,2 +1,25 @@
-/** @cdm/backend-node: re-exports only; the modules arrive with its issue. */
-export {};
+/**
+ * @cdm/backend-node: cdm on Node — TensorFlow (CUDA / CPU) when installed, tfjs-wasm with training
+ * kernels, tfjs-cpu as the last resort; file storage with atomic writes, PNG/JPEG codec, image
+ * grids and dataset readers.
+ */
+export { cpuBackend } from './backends/cpu-backend';
+export { nodeBackends, registerNodeBackends } from './backends/register-node-backends';
+export { tensorflowBackend, type TensorflowBackendOptions } from './backends/tensorflow-backend';
+export { tensorflowCudaBackend, type TensorflowCudaBackendOptions } from './backends/tensorflow-cuda-backend';
+export { wasmBackend } from './backends/wasm-backend';
+export { ensureGradients, missingGradients } from './gradients/ensure-gradients';
+export { registerCpuKernelFixes, resizeNearestNeighborGrad } from './kernels/cpu/resize-nearest-neighbor-grad';
+export { batchMatMul } from './kernels/wasm/batch-mat-mul';
+export { conv2dBackpropFilter } from './kernels/wasm/conv2d-backprop-filter';
+export { conv2dBackpropInput } from './kernels/wasm/conv2d-backprop-input';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels/wasm/register-wasm-training-kernels';
+export { unsortedSegmentSum } from './kernels/wasm/unsorted-segment-sum';
+export { installWasmMemoryGuard, wasmHeapBytes, wasmOutOfMemoryError } from './memory/wasm-memory-guard';
+export { fsStorage } from './storage/fs-storage';
+export { pngCodec } from './image/png-codec';
+export { imageGrid, tensorToImages, writeImageGrid, type ImageGridOptions } from './image/image-grid';
+export { imageFolderDataset, type ImageFolderDataset, type ImageFolderDatasetOptions } from './datasets/image-folder-dataset';
+export { cifar10Dataset, CIFAR10_CLASSES, CIFAR10_RECORD_BYTES, type Cifar10DatasetOptions } from './datasets/cifar10-dataset';
+export { fitImage, flipHorizontal } from './datasets/fit-image';
+export type { OnUnreadable, UnreadableOptions } from './datasets/unreadable';

@@ -1,2 +1,7 @@
-/** Opt-in side-effect entry: registers this package's plugins in @cdm/core's default registries. */
-export {};
+/**
+ * Opt-in side-effect entry: `import '@cdm/backend-node/register'` registers this package's
+ * backends (tensorflow-cuda, tensorflow, wasm, cpu) in @cdm/core's default `backends` registry.
+ */
+import { registerNodeBackends } from './backends/register-node-backends';
+
+registerNodeBackends();

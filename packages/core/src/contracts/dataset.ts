@@ -7,8 +7,8 @@ export interface DataBatch {
 }
 
 /**
- * A stream of batches. The consumer owns (and disposes) each batch's tensors. `position()` and the
- * `start` option of `batches` let a training run resume at exactly the next batch.
+ * A stream of batches. The consumer owns (and disposes) each batch's tensors. A training run counts
+ * the examples it has consumed and passes that count as `start` to resume at exactly the next batch.
  */
 export interface Dataset {
   readonly name: string;

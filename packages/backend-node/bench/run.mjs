@@ -1,0 +1,195 @@
+// npm run bench (after `npm run build` of this package and @cdm/unet): times, on every backend this
+// package can start here, a 1024³ matmul and the forward pass and training step (forward + backward
+// + Adam) at batch 16 of (a) @cdm/unet's 'tiny-32' preset, the 32×32 ADM U-Net (6.95 M parameters;
+// skipped with a note when @cdm/unet is not built) and (b) a reduced U-Net (bench/small-unet.mjs),
+// side by side with PyTorch on the same networks when python3 has torch; breaks each wasm step
+// down per kernel (tf.profile), and writes BENCHMARKS.md at the repository root.
+//
+// Options: --batch 16 --channels 64 --steps 3 --backends wasm,cpu --preset tiny-32 --out ../../BENCHMARKS.md
+import * as tf from '@tensorflow/tfjs-core';
+import { createBackendRegistry, selectBackend } from '@cdm/core';
+import { registerNodeBackends, wasmHeapBytes } from '@cdm/backend-node';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { smallUNet } from './small-unet.mjs';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const batch = Number(args.batch ?? 16);
+const channels = Number(args.channels ?? 64);
+const steps = Number(args.steps ?? 3);
+const out = args.out ?? fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
+// tfjs-cpu's convolution gradients are scalar loops: a training step of this net takes minutes.
+const wanted = (args.backends ?? 'tensorflow-cuda,tensorflow,wasm,cpu').split(',');
+const netOnCpu = args['cpu-net'] === 'yes';
+const preset = args.preset ?? 'tiny-32';
+
+/** The networks to time: each builds { params, forward(x), loss(x, target), numParams, dispose }. */
+async function networks() {
+  const list = [];
+  const unet = await import('@cdm/unet').catch((error) => ({ missing: error.message.split('\n')[0] }));
+  if (unet.missing) {
+    list.push({ id: `@cdm/unet ${preset}`, missing: `not built (${unet.missing}); run npx turbo run build --filter=@cdm/unet` });
+  } else {
+    const config = unet.resolveUnetConfig(unet.UNET_PRESETS[preset]);
+    list.push({
+      id: `@cdm/unet ${preset}`,
+      config,
+      build() {
+        const net = unet.createAdmUnet(config);
+        const t = tf.tensor1d(Array.from({ length: batch }, (_, i) => (i * 61) % 1000), 'int32');
+        const labels = config.numClasses ? tf.tensor1d(Array.from({ length: batch }, (_, i) => i % config.numClasses), 'int32') : undefined;
+        const cond = labels ? { classLabels: labels } : {};
+        return {
+          params: [...net.parameters().values()],
+          numParams: net.parameterCount,
+          forward: (x) => net.forward(x, t, cond),
+          loss: (x, target) => tf.mean(tf.squaredDifference(net.forward(x, t, cond, { training: true }), target)),
+          dispose: () => {
+            net.dispose();
+            tf.dispose([t, ...(labels ? [labels] : [])]);
+          },
+        };
+      },
+    });
+  }
+  list.push({ id: 'reduced U-Net (bench/small-unet.mjs)', build: () => smallUNet({ channels }) });
+  return list;
+}
+const nets = await networks();
+
+// Best of N: on a shared machine other jobs only ever add time, so the minimum is the steadiest estimate.
+const best = (xs) => Math.min(...xs);
+async function time(fn, repeats) {
+  const once = async () => {
+    const t0 = performance.now();
+    const result = fn();
+    const tensors = Array.isArray(result) ? result : [result];
+    await Promise.all(tensors.filter(Boolean).map((t) => t.data())); // wait for the work itself
+    tf.dispose(tensors);
+    return performance.now() - t0;
+  };
+  await once(); // warm-up: kernel setup, XNNPACK operator creation, heap growth
+  const times = [];
+  for (let i = 0; i < repeats; i++) times.push(await once());
+  return best(times);
+}
+
+async function benchBackend(backend) {
+  // init() directly: selectBackend('cpu') means "the best CPU backend" (wasm), not the tfjs-cpu plugin.
+  await backend.init();
+  const name = backend.name;
+  const result = { backend: backend.name, tfjsBackend: tf.getBackend() };
+  const a = tf.randomNormal([1024, 1024], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([1024, 1024], 0, 1, 'float32', 2);
+  result.matmulGflops = (2 * 1024 ** 3) / (await time(() => tf.matMul(a, b), name === 'cpu' ? 1 : 5)) / 1e6;
+  tf.dispose([a, b]);
+  if (name === 'cpu' && !netOnCpu) return { ...result, skipped: 'U-Net: tfjs-cpu convolution gradients are scalar loops (minutes per step); --cpu-net yes to run' };
+
+  result.nets = [];
+  for (const spec of nets.filter((n) => !n.missing)) {
+    console.error(`  ${spec.id}…`);
+    const net = spec.build();
+    const r = { id: spec.id, params: net.numParams };
+    const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 3);
+    const target = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 4);
+    const optimizer = tf.train.adam(1e-4);
+    r.forwardMs = await time(() => tf.tidy(() => net.forward(x)), steps);
+    r.trainStepMs = await time(() => optimizer.minimize(() => net.loss(x, target), true, net.params), steps);
+    const tensorsBefore = tf.memory().numTensors;
+    const profile = await tf.profile(() => tf.dispose(optimizer.minimize(() => net.loss(x, target), true, net.params)));
+    r.peakBytes = profile.peakBytes;
+    r.heapBytes = wasmHeapBytes(tf.getBackend()) ?? null;
+    r.leakedTensors = tf.memory().numTensors - tensorsBefore;
+    const byKernel = new Map();
+    for (const k of profile.kernels) {
+      const ms = await k.kernelTimeMs;
+      const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+      byKernel.set(k.name, { ms: entry.ms + (typeof ms === 'number' ? ms : 0), calls: entry.calls + 1 });
+    }
+    r.kernels = [...byKernel.entries()].map(([kernel, v]) => ({ kernel, ...v })).sort((p, q) => q.ms - p.ms);
+    optimizer.dispose();
+    tf.dispose([x, target]);
+    net.dispose();
+    result.nets.push(r);
+  }
+  return result;
+}
+
+function torchReference() {
+  try {
+    execFileSync('python3', ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    return { unavailable: 'python3 with torch not found (Debian: apt-get install python3-torch)' };
+  }
+  const script = fileURLToPath(new URL('./torch_reference.py', import.meta.url));
+  const byNet = {};
+  for (const spec of nets.filter((n) => !n.missing)) {
+    const extra = spec.config ? ['--unet-config', JSON.stringify(spec.config)] : ['--channels', String(channels)];
+    const run = (threads) => JSON.parse(execFileSync('python3', [script, '--batch', String(batch), '--threads', String(threads), '--steps', String(Math.max(steps, 3)), ...extra], { encoding: 'utf8' }));
+    byNet[spec.id] = { oneThread: run(1), allThreads: run(os.cpus().length) };
+  }
+  return { byNet };
+}
+
+const results = [];
+for (const name of wanted) {
+  const registry = registerNodeBackends(createBackendRegistry());
+  const support = await registry.get(name).isSupported();
+  if (!support.supported) {
+    results.push({ backend: name, unavailable: support.reason });
+    continue;
+  }
+  console.error(`benchmarking ${name}…`);
+  results.push(await benchBackend(registry.get(name)));
+}
+const auto = (await selectBackend('auto', registerNodeBackends(createBackendRegistry()), { init: false })).backend.name;
+console.error('PyTorch reference…');
+const torch = torchReference();
+
+const fmt = (v, digits = 0) => (v === undefined || v === null ? '—' : Number(v).toFixed(digits));
+const lines = [];
+lines.push('# Benchmarks', '');
+lines.push(`Written by \`npm run bench\` in packages/backend-node on ${new Date().toISOString().slice(0, 10)}. Do not edit by hand.`, '');
+lines.push(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.versions.node}, tfjs-core ${tf.version_core}. The \`auto\` device picks **${auto}** here.`, '');
+lines.push(`Batch ${batch}, 32×32×3 inputs, mse loss, Adam (lr 1e-4); a training step is forward + backward + Adam update. Times are the best of ${steps} runs after a warm-up (PyTorch: best of ${Math.max(steps, 3)}); matmul is 1024³ float32.`, '');
+lines.push('| backend | matmul 1024³ GFLOP/s | notes |', '|---|---|---|');
+for (const r of results) lines.push(`| ${r.backend} | ${r.unavailable ? '—' : fmt(r.matmulGflops, 1)} | ${r.unavailable ? `not available: ${r.unavailable}` : (r.skipped ?? '')} |`);
+for (const run of Object.values(torch.byNet ?? {}).slice(0, 1).flatMap((t) => [t.oneThread, t.allThreads])) {
+  lines.push(`| PyTorch ${run.torch} CPU, ${run.threads} thread${run.threads > 1 ? 's' : ''} | ${fmt(run.matmulGflops, 1)} | |`);
+}
+for (const spec of nets) {
+  lines.push('', `## ${spec.id}`, '');
+  if (spec.missing) {
+    lines.push(`Skipped: ${spec.missing}.`);
+    continue;
+  }
+  const rows = results.filter((r) => r.nets).map((r) => ({ backend: r.backend, ...r.nets.find((n) => n.id === spec.id) }));
+  lines.push('| backend | parameters | forward ms | train step ms | peak tensor MiB | WASM heap MiB | leaked tensors per step |', '|---|---|---|---|---|---|---|');
+  for (const r of rows) lines.push(`| ${r.backend} | ${r.params} | ${fmt(r.forwardMs)} | ${fmt(r.trainStepMs)} | ${r.peakBytes ? fmt(r.peakBytes / 2 ** 20) : '—'} | ${r.heapBytes ? fmt(r.heapBytes / 2 ** 20) : '—'} | ${r.leakedTensors} |`);
+  const t = torch.byNet?.[spec.id];
+  if (!t) {
+    lines.push('', `PyTorch reference: ${torch.unavailable ?? 'not run'}.`);
+    continue;
+  }
+  for (const run of [t.oneThread, t.allThreads]) {
+    lines.push(`| PyTorch ${run.torch} CPU, ${run.threads} thread${run.threads > 1 ? 's' : ''} | ${run.params} | ${fmt(run.forwardMs)} | ${fmt(run.trainStepMs)} | — | — | — |`);
+  }
+  const wasm = rows.find((r) => r.backend === 'wasm');
+  if (wasm) {
+    lines.push('', `wasm (1 thread) / PyTorch: forward ${(wasm.forwardMs / t.oneThread.forwardMs).toFixed(1)}×, train step ${(wasm.trainStepMs / t.oneThread.trainStepMs).toFixed(1)}× against 1 thread; ${(wasm.forwardMs / t.allThreads.forwardMs).toFixed(1)}× and ${(wasm.trainStepMs / t.allThreads.trainStepMs).toFixed(1)}× against ${t.allThreads.threads} threads. Target (issue 3): ≤ 2.0×.`);
+  }
+  for (const r of rows.filter((r) => r.kernels)) {
+    const total = r.kernels.reduce((sum, k) => sum + k.ms, 0);
+    lines.push('', `Where a ${r.backend} training step goes (tf.profile: ${fmt(total)} ms of kernel time; a replacement kernel counts as one):`, '');
+    lines.push('| kernel | calls | ms | share |', '|---|---|---|---|');
+    for (const k of r.kernels.slice(0, 15)) lines.push(`| ${k.kernel} | ${k.calls} | ${fmt(k.ms, 1)} | ${fmt((100 * k.ms) / total, 1)} % |`);
+  }
+}
+lines.push('');
+writeFileSync(out, lines.join('\n'));
+console.log(lines.join('\n'));
+console.error(`wrote ${out}`);

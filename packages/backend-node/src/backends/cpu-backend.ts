@@ -1,0 +1,23 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Backend } from '@cdm/core';
+import { ensureGradients } from '../gradients/ensure-gradients';
+import { registerCpuKernelFixes } from '../kernels/cpu/resize-nearest-neighbor-grad';
+
+/**
+ * Plain-JavaScript tfjs-cpu, the last resort: runs everywhere, trains correctly (with this package's
+ * corrected ResizeNearestNeighborGrad) but slowly — its convolution gradients are scalar loops.
+ */
+export function cpuBackend(): Backend {
+  return {
+    name: 'cpu',
+    priority: 100,
+    capabilities: { training: true, gpu: false, asyncReadsOnly: false },
+    isSupported: async () => ({ supported: true }),
+    async init() {
+      await import('@tensorflow/tfjs-backend-cpu');
+      registerCpuKernelFixes('cpu');
+      await ensureGradients();
+      if (tf.getBackend() !== 'cpu' && !(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') failed");
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { errors, type Storage, type StorageReadOptions } from '@cdm/core';
+
+/**
+ * `Storage` on the local file system under `root`. Paths are '/'-separated and relative to `root`
+ * (they may not climb out of it).
+ *
+ * `write` is atomic: the bytes go to a temporary file in the same directory, which is fsynced and
+ * then renamed over the target (rename within a directory is atomic on POSIX file systems and on
+ * NTFS), and the directory is fsynced so that the rename itself survives a power cut. A process
+ * killed at any moment leaves the old file or the new one, never a mix; at worst it leaves a
+ * temporary file named `.<name>.<random>.tmp` behind.
+ */
+export function fsStorage(root: string): Storage {
+  const base = resolve(root);
+  const locate = (path: string) => {
+    if (typeof path !== 'string' || path === '') throw errors.invalidArgument('path', 'a non-empty relative path', path);
+    const full = resolve(base, ...path.split('/'));
+    const inside = relative(base, full);
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw errors.invalidArgument('path', `a file path inside ${base}`, path);
+    return full;
+  };
+
+  return {
+    name: 'fs',
+    async read(path: string, options: StorageReadOptions = {}) {
+      const full = locate(path);
+      options.signal?.throwIfAborted();
+      const file = await open(full, 'r');
+      try {
+        const total = (await file.stat()).size;
+        const bytes = new Uint8Array(total);
+        let loaded = 0;
+        while (loaded < total) {
+          if (options.signal?.aborted) throw errors.aborted(`Reading ${path}`);
+          const { bytesRead } = await file.read(bytes, loaded, Math.min(total - loaded, 1 << 22), loaded);
+          if (bytesRead === 0) break; // the file shrank meanwhile
+          loaded += bytesRead;
+          options.onProgress?.(loaded, total);
+        }
+        return loaded === total ? bytes : bytes.subarray(0, loaded);
+      } finally {
+        await file.close();
+      }
+    },
+
+    async write(path: string, bytes: Uint8Array) {
+      const full = locate(path);
+      const dir = dirname(full);
+      await mkdir(dir, { recursive: true });
+      const temp = join(dir, `.${full.slice(dir.length + sep.length)}.${randomBytes(6).toString('hex')}.tmp`);
+      try {
+        const file = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+        try {
+          let written = 0;
+          while (written < bytes.length) written += (await file.write(bytes, written, bytes.length - written)).bytesWritten;
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+        await rename(temp, full);
+      } catch (error) {
+        await unlink(temp).catch(() => {});
+        throw error;
+      }
+      await syncDirectory(dir);
+    },
+
+    async exists(path: string) {
+      try {
+        return (await stat(locate(path))).isFile();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw error;
+      }
+    },
+  };
+}
+
+/** fsync on a directory makes a rename in it durable; Windows cannot open directories for that. */
+async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

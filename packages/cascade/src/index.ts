@@ -4,3 +4,4 @@ export * from './stage';
 export * from './cascade';
 export * from './manifest';
 export * from './training';
+export * from './classifier';

@@ -1,5 +1,5 @@
 /**
- * Step 1 of scripts/make-fixtures.sh: for each fixture config, builds the network here, gives
+ * Step 1 of scripts/make-fixtures.sh: for each fixture config (U-Nets and classifiers), builds the network here, gives
  * every parameter (the zero-initialised convs included) seeded random values, draws an input
  * batch, and writes float16 weights (PyTorch layout) + inputs (NCHW) + the config (metadata) to
  * src/fixtures/<name>.safetensors. torch_reference.py then appends the reference output.
@@ -12,7 +12,11 @@ import { exportStateDict } from '../src/state-dict';
 import { createAdmUnet } from '../src/unet';
 import { UNET_PRESETS } from '../src/presets';
 import { resolveUnetConfig } from '../src/config';
-import { FIXTURE_BATCH, FIXTURE_CONFIGS, FIXTURE_LOW_RES } from './fixture-configs';
+import { createAdmClassifier } from '../src/encoder-unet';
+import { CLASSIFIER_PRESETS } from '../src/classifier-presets';
+import { resolveClassifierConfig } from '../src/classifier-config';
+import type { ParameterSpec } from '../src/architecture';
+import { CLASSIFIER_FIXTURE_CONFIGS, FIXTURE_BATCH, FIXTURE_CONFIGS, FIXTURE_LOW_RES } from './fixture-configs';
 
 const outDir = process.argv[2] ?? 'src/fixtures';
 const presetsFile = process.argv[3];
@@ -26,17 +30,22 @@ function nchw(values: Float32Array, b: number, h: number, w: number, c: number):
   return { shape: [b, c, h, w], data: out };
 }
 
-await tf.setBackend('cpu');
-for (const [name, config] of Object.entries(FIXTURE_CONFIGS)) {
-  const model = createAdmUnet(config);
-  const rng = createRng(1000 + model.config.seed);
-  for (const spec of model.architecture.parameters) {
-    const v = model.parameters().get(spec.name)!;
+/** Seeded random values for every parameter (the zero-initialised ones included). */
+function randomize(specs: readonly ParameterSpec[], variables: ReadonlyMap<string, tf.Variable>, rng: ReturnType<typeof createRng>) {
+  for (const spec of specs) {
+    const v = variables.get(spec.name)!;
     const scale = spec.init.kind === 'uniform' ? 1 / Math.sqrt(spec.init.fanIn) : 0.3;
     const base = spec.init.kind === 'ones' ? 1 : 0;
     const noise = rng.normalArray(v.size).map((z) => base + scale * z);
     v.assign(tf.tensor(noise, v.shape, 'float32'));
   }
+}
+
+await tf.setBackend('cpu');
+for (const [name, config] of Object.entries(FIXTURE_CONFIGS)) {
+  const model = createAdmUnet(config);
+  const rng = createRng(1000 + model.config.seed);
+  randomize(model.architecture.parameters, model.parameters(), rng);
   const c = model.config;
   const b = FIXTURE_BATCH;
   const s = c.imageSize;
@@ -58,8 +67,28 @@ for (const [name, config] of Object.entries(FIXTURE_CONFIGS)) {
   model.dispose();
 }
 
+for (const [name, config] of Object.entries(CLASSIFIER_FIXTURE_CONFIGS)) {
+  const model = createAdmClassifier(config);
+  const rng = createRng(1000 + model.config.seed);
+  randomize(model.architecture.parameters, model.parameters(), rng);
+  const c = model.config;
+  const b = FIXTURE_BATCH;
+  const s = c.imageSize;
+  const weights = await exportStateDict(model.architecture.parameters, model.parameters());
+  const tensors = new Map([...weights].map(([k, v]): [string, SafetensorsTensorInput] => [k, { ...v, dtype: 'F16' }]));
+  tensors.set('fixture.x', nchw(rng.normalArray(b * s * s * c.inChannels), b, s, s, c.inChannels));
+  tensors.set('fixture.t', { shape: [b], data: Int32Array.from([17, 912]) });
+  const bytes = writeSafetensors(tensors, { config: JSON.stringify(c) });
+  writeFileSync(`${outDir}/${name}.safetensors`, bytes);
+  console.log(`${name}: ${model.parameterCount} parameters, ${bytes.byteLength} bytes`);
+  model.dispose();
+}
+
 // The presets, resolved, for torch_reference.py --count (parameter counts from PyTorch modules).
 if (presetsFile !== undefined) {
-  const resolved = Object.fromEntries(Object.entries(UNET_PRESETS).map(([k, v]) => [k, resolveUnetConfig(v)]));
+  const resolved = Object.fromEntries([
+    ...Object.entries(UNET_PRESETS).map(([k, v]) => [k, resolveUnetConfig(v)] as const),
+    ...Object.entries(CLASSIFIER_PRESETS).map(([k, v]) => [k, resolveClassifierConfig(v)] as const),
+  ]);
   writeFileSync(presetsFile, JSON.stringify(resolved));
 }

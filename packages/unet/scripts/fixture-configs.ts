@@ -1,4 +1,5 @@
 import type { UnetConfig } from '../src/config';
+import type { ClassifierConfig } from '../src/classifier-config';
 
 /**
  * The small networks whose outputs scripts/torch_reference.py computes in PyTorch; together they
@@ -57,3 +58,38 @@ export const FIXTURE_CONFIGS: Readonly<Record<string, UnetConfig>> = {
 /** Batch size and low-resolution side of each fixture's input. */
 export const FIXTURE_BATCH = 2;
 export const FIXTURE_LOW_RES = 4;
+
+/**
+ * The classifiers (`EncoderUNetModel`) whose logits torch_reference.py computes: the attention pool
+ * after BigGAN down blocks with AdaGN and legacy-order attention, and the adaptive pool after plain
+ * strided-conv downsampling with new-order, fixed-head attention.
+ */
+export const CLASSIFIER_FIXTURE_CONFIGS: Readonly<Record<string, ClassifierConfig>> = {
+  'classifier-attention-pool': {
+    imageSize: 8,
+    modelChannels: 8,
+    normGroups: 4,
+    outChannels: 5,
+    channelMult: [1, 2],
+    numResBlocks: 1,
+    attentionResolutions: [4],
+    numHeadChannels: 4,
+    useScaleShiftNorm: true,
+    resblockUpdown: true,
+    pool: 'attention',
+    seed: 21,
+  },
+  'classifier-adaptive-pool': {
+    imageSize: 8,
+    modelChannels: 8,
+    normGroups: 4,
+    outChannels: 3,
+    channelMult: [1, 1, 2],
+    numResBlocks: 1,
+    attentionResolutions: [8],
+    numHeads: 2,
+    useNewAttentionOrder: true,
+    pool: 'adaptive',
+    seed: 22,
+  },
+};

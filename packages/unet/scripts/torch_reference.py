@@ -3,8 +3,10 @@
 
 A minimal, independent re-implementation of the modules of openai/guided-diffusion's `UNetModel`
 and `SuperResModel` (same module names and order, so `load_state_dict(strict=True)` checks every
-parameter name and shape), plus the two CDM additions (`aug_embed`, the null-class row). Needs only
-Debian's python3-torch: safetensors files are read and written with struct + json here.
+parameter name and shape), plus the two CDM additions (`aug_embed`, the null-class row), and of its
+`EncoderUNetModel` classifier with the attention and adaptive pools. Needs only Debian's
+python3-torch: safetensors files are read and written with struct + json here. A config with a
+`pool` field is a classifier.
 
   torch_reference.py FIXTURE.safetensors ...   run each fixture's network on its input (float64)
                                                and store the output as tensor "fixture.expected"
@@ -218,15 +220,86 @@ class UNet(nn.Module):
         return self.out(h)
 
 
+class AttentionPool(nn.Module):
+    """CLIP-style attention pooling: the mean token plus every position, learned positional embedding."""
+
+    def __init__(self, side, ch, head_ch, out_ch):
+        super().__init__()
+        self.positional_embedding = nn.Parameter(torch.randn(ch, side * side + 1) / ch**0.5)
+        self.qkv_proj = nn.Conv1d(ch, 3 * ch, 1)
+        self.c_proj = nn.Conv1d(ch, out_ch, 1)
+        self.heads = ch // head_ch
+
+    def forward(self, x):
+        b, c = x.shape[:2]
+        x = x.reshape(b, c, -1)
+        x = torch.cat([x.mean(dim=-1, keepdim=True), x], dim=-1) + self.positional_embedding[None]
+        qkv = self.qkv_proj(x)
+        n = qkv.shape[-1]
+        ch = c // self.heads
+        q, k, v = (z.reshape(b * self.heads, ch, n) for z in qkv.chunk(3, dim=1))  # q, k, v first, then heads
+        s = 1 / math.sqrt(math.sqrt(ch))
+        w = torch.softmax(torch.einsum("bct,bcs->bts", q * s, k * s), dim=-1)
+        a = torch.einsum("bts,bcs->bct", w, v).reshape(b, c, n)
+        return self.c_proj(a)[:, :, 0]
+
+
+class Encoder(nn.Module):
+    """The classifier: time embedding, the U-Net's input and middle blocks, then the pooling head."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        mc, g, ss = cfg["modelChannels"], cfg["normGroups"], cfg["useScaleShiftNorm"]
+        emb = 4 * mc
+        rates = {cfg["imageSize"] // r for r in cfg["attentionResolutions"]}
+        head_ch = cfg["numHeadChannels"]
+        heads = lambda c: c // head_ch if head_ch else cfg["numHeads"]
+        new_order = cfg["useNewAttentionOrder"]
+        mult = cfg["channelMult"]
+        self.time_embed = nn.Sequential(nn.Linear(mc, emb), nn.SiLU(), nn.Linear(emb, emb))
+        ch = int(mult[0] * mc)
+        self.input_blocks = nn.ModuleList([EmbedSequential(nn.Conv2d(cfg["inChannels"], ch, 3, padding=1))])
+        ds = 1
+        for level, m in enumerate(mult):
+            for _ in range(cfg["numResBlocks"]):
+                layers = [Res(ch, emb, int(m * mc), g, ss)]
+                ch = int(m * mc)
+                if ds in rates:
+                    layers.append(Attention(ch, heads(ch), g, new_order))
+                self.input_blocks.append(EmbedSequential(*layers))
+            if level != len(mult) - 1:
+                down = Res(ch, emb, ch, g, ss, "down") if cfg["resblockUpdown"] else Down(ch, cfg["convResample"])
+                self.input_blocks.append(EmbedSequential(down))
+                ds *= 2
+        self.middle_block = EmbedSequential(Res(ch, emb, ch, g, ss), Attention(ch, heads(ch), g, new_order), Res(ch, emb, ch, g, ss))
+        out = cfg["outChannels"]
+        if cfg["pool"] == "attention":
+            self.out = nn.Sequential(nn.GroupNorm(g, ch), nn.SiLU(), AttentionPool(cfg["imageSize"] // ds, ch, head_ch, out))
+        else:
+            self.out = nn.Sequential(nn.GroupNorm(g, ch), nn.SiLU(), nn.AdaptiveAvgPool2d((1, 1)), nn.Conv2d(ch, out, 1), nn.Flatten())
+
+    def forward(self, x, t):
+        emb = self.time_embed(sinusoidal(t, self.cfg["modelChannels"]).to(x.dtype))
+        h = x
+        for block in self.input_blocks:
+            h = block(h, emb)
+        return self.out(self.middle_block(h, emb))
+
+
+def build(cfg):
+    return Encoder(cfg) if "pool" in cfg else UNet(cfg)
+
+
 def run_fixture(path):
     tensors, metadata = read_safetensors(path)
     cfg = json.loads(metadata["config"])
     weights = {k: v.double() for k, v in tensors.items() if not k.startswith("fixture.")}
-    model = UNet(cfg).double().eval()
+    model = build(cfg).double().eval()
     model.load_state_dict(weights, strict=True)  # every name and shape must match
     get = lambda k: tensors.get("fixture." + k)
     with torch.no_grad():
-        out = model(
+        out = model(get("x").double(), get("t").long()) if "pool" in cfg else model(
             get("x").double(),
             get("t").long(),
             y=None if get("y") is None else get("y").long(),
@@ -245,7 +318,7 @@ def count_presets(path):
     counts = {}
     for name, cfg in presets.items():
         with torch.device("meta") if hasattr(torch, "device") and hasattr(torch.device, "__enter__") else _Meta():
-            model = UNet(cfg)
+            model = build(cfg)
         counts[name] = sum(p.numel() for p in model.parameters())
     print(json.dumps(counts, indent=2))
 

@@ -13,10 +13,14 @@ export type ParameterLayout = 'conv2d' | 'conv1d' | 'linear' | 'embedding' | 've
 
 /**
  * PyTorch's default initialisation (`kaiming_uniform_(a=√5)` for weights and U(±1/√fan_in) for
- * biases, both U(±1/√fan_in)), N(0, 1) for `nn.Embedding`, 1 and 0 for GroupNorm, and 0 for the
- * reference's `zero_module` convs.
+ * biases, both U(±1/√fan_in)), N(0, std²) (std 1 unless given) for `nn.Embedding` and the
+ * attention pool's positional embedding, 1 and 0 for GroupNorm, and 0 for the reference's
+ * `zero_module` convs.
  */
-export type ParameterInit = { readonly kind: 'uniform'; readonly fanIn: number } | { readonly kind: 'normal' | 'zeros' | 'ones' };
+export type ParameterInit =
+  | { readonly kind: 'uniform'; readonly fanIn: number }
+  | { readonly kind: 'normal'; readonly std?: number }
+  | { readonly kind: 'zeros' | 'ones' };
 
 export interface ParameterSpec {
   /** The guided-diffusion state-dict key, e.g. `input_blocks.1.0.in_layers.2.weight`. */
@@ -61,27 +65,43 @@ export interface UnetArchitecture {
 /** The embedding MLP's prefix for the augmentation level s (a CDM addition; not in the reference). */
 export const AUG_EMBED_PREFIX = 'aug_embed';
 
+/** The settings that lay out the encoder half (input blocks and middle block), shared by the U-Net and the classifier. */
+export interface TrunkSettings {
+  readonly imageSize: number;
+  readonly modelChannels: number;
+  readonly channelMult: readonly number[];
+  readonly numResBlocks: number;
+  readonly attentionResolutions: readonly number[];
+  readonly numHeads: number;
+  readonly numHeadChannels: number | null;
+  readonly resblockUpdown: boolean;
+  readonly convResample: boolean;
+}
+
+/** The encoder half as data: guided-diffusion's `input_blocks` and `middle_block`. */
+export interface Trunk {
+  readonly inputBlocks: readonly (readonly Layer[])[];
+  readonly middleBlock: readonly Layer[];
+  /** Width of each input block's output, in order (the U-Net's skip connections). */
+  readonly skipChannels: readonly number[];
+  /** Width of the middle block. */
+  readonly channels: number;
+  /** Total downsampling factor at the middle block: 2^(levels − 1). */
+  readonly downsampleRate: number;
+}
+
+/** Heads of an attention block of width `channels`: fixed channels per head win over a fixed count. */
+export function attentionHeads(c: Pick<TrunkSettings, 'numHeadChannels'>, channels: number, numHeads: number): number {
+  return c.numHeadChannels === null ? numHeads : channels / c.numHeadChannels;
+}
+
 /**
- * Lays out guided-diffusion's `UNetModel.__init__` (and `SuperResModel`, which doubles the input
- * channels): the same modules in the same order, so parameter names and shapes match its state dict.
+ * Lays out the input blocks and the middle block exactly as guided-diffusion's `UNetModel` and
+ * `EncoderUNetModel` both do: per level, `numResBlocks` residual blocks (with attention where the
+ * downsample rate is listed), then a down block except after the last level.
  */
-export function buildArchitecture(config: ResolvedUnetConfig): UnetArchitecture {
-  const c = config;
-  const embedDim = 4 * c.modelChannels;
-  const inputChannels = c.inChannels + (c.superRes?.lowResChannels ?? 0);
-  const outputChannels = c.learnSigma ? 2 * c.outChannels : c.outChannels;
-  const labelRows = c.numClasses === null ? 0 : c.numClasses + (c.classifierFreeGuidance ? 1 : 0);
+export function buildTrunk(c: TrunkSettings, inputChannels: number): Trunk {
   const attentionRates = new Set(c.attentionResolutions.map((r) => c.imageSize / r));
-  const heads = (channels: number, numHeads: number) => (c.numHeadChannels === null ? numHeads : channels / c.numHeadChannels);
-
-  const res = (prefix: string, inChannels: number, outChannels: number, resample: 'none' | 'up' | 'down' = 'none'): Layer => ({
-    type: 'res',
-    prefix,
-    inChannels,
-    outChannels,
-    resample,
-  });
-
   let ch = Math.trunc(c.channelMult[0]! * c.modelChannels);
   const inputBlocks: Layer[][] = [[{ type: 'conv', prefix: 'input_blocks.0.0', inChannels: inputChannels, outChannels: ch }]];
   const skipChannels = [ch];
@@ -90,52 +110,54 @@ export function buildArchitecture(config: ResolvedUnetConfig): UnetArchitecture 
     for (let i = 0; i < c.numResBlocks; i++) {
       const prefix = `input_blocks.${inputBlocks.length}`;
       const out = Math.trunc(mult * c.modelChannels);
-      const layers: Layer[] = [res(`${prefix}.0`, ch, out)];
+      const layers: Layer[] = [resLayer(`${prefix}.0`, ch, out)];
       ch = out;
-      if (attentionRates.has(ds)) layers.push({ type: 'attention', prefix: `${prefix}.1`, channels: ch, heads: heads(ch, c.numHeads) });
+      if (attentionRates.has(ds)) layers.push({ type: 'attention', prefix: `${prefix}.1`, channels: ch, heads: attentionHeads(c, ch, c.numHeads) });
       inputBlocks.push(layers);
       skipChannels.push(ch);
     }
     if (level !== c.channelMult.length - 1) {
       const prefix = `input_blocks.${inputBlocks.length}.0`;
       inputBlocks.push([
-        c.resblockUpdown ? res(prefix, ch, ch, 'down') : { type: 'downsample', prefix, channels: ch, useConv: c.convResample },
+        c.resblockUpdown ? resLayer(prefix, ch, ch, 'down') : { type: 'downsample', prefix, channels: ch, useConv: c.convResample },
       ]);
       skipChannels.push(ch);
       ds *= 2;
     }
   });
-
   const middleBlock: Layer[] = [
-    res('middle_block.0', ch, ch),
-    { type: 'attention', prefix: 'middle_block.1', channels: ch, heads: heads(ch, c.numHeads) },
-    res('middle_block.2', ch, ch),
+    resLayer('middle_block.0', ch, ch),
+    { type: 'attention', prefix: 'middle_block.1', channels: ch, heads: attentionHeads(c, ch, c.numHeads) },
+    resLayer('middle_block.2', ch, ch),
   ];
+  return { inputBlocks, middleBlock, skipChannels, channels: ch, downsampleRate: ds };
+}
 
-  const outputBlocks: Layer[][] = [];
-  for (let level = c.channelMult.length - 1; level >= 0; level--) {
-    const mult = c.channelMult[level]!;
-    for (let i = 0; i <= c.numResBlocks; i++) {
-      const prefix = `output_blocks.${outputBlocks.length}`;
-      const skip = skipChannels.pop()!;
-      const out = Math.trunc(mult * c.modelChannels);
-      const layers: Layer[] = [res(`${prefix}.0`, ch + skip, out)];
-      ch = out;
-      if (attentionRates.has(ds)) {
-        layers.push({ type: 'attention', prefix: `${prefix}.1`, channels: ch, heads: heads(ch, c.numHeadsUpsample ?? c.numHeads) });
-      }
-      if (level > 0 && i === c.numResBlocks) {
-        const up = `${prefix}.${layers.length}`;
-        layers.push(c.resblockUpdown ? res(up, ch, ch, 'up') : { type: 'upsample', prefix: up, channels: ch, useConv: c.convResample });
-        ds /= 2;
-      }
-      outputBlocks.push(layers);
-    }
-  }
+function resLayer(prefix: string, inChannels: number, outChannels: number, resample: 'none' | 'up' | 'down' = 'none'): Layer {
+  return { type: 'res', prefix, inChannels, outChannels, resample };
+}
 
+/** Collects `ParameterSpec`s in registration order, with one helper per kind of module. */
+export interface ParameterList {
+  readonly parameters: ParameterSpec[];
+  add(name: string, layout: ParameterLayout, torchShape: number[], init: ParameterInit): void;
+  /** `nn.Linear(inF, outF)`. */
+  linear(prefix: string, inF: number, outF: number): void;
+  /** `nn.Conv2d(inC, outC, k)`, zero-initialised for the reference's `zero_module`. */
+  conv(prefix: string, inC: number, outC: number, k: number, zero?: boolean): void;
+  /** `nn.Conv1d(inC, outC, 1)` (attention projections). */
+  conv1d(prefix: string, inC: number, outC: number, zero?: boolean): void;
+  /** `GroupNorm32(channels)`: weight 1, bias 0. */
+  norm(prefix: string, channels: number): void;
+  /** Every parameter of one block module, given the embedding width and whether its res blocks use AdaGN. */
+  layer(layer: Layer, embedDim: number, useScaleShiftNorm: boolean): void;
+}
+
+export function createParameterList(): ParameterList {
   const parameters: ParameterSpec[] = [];
-  const add = (name: string, layout: ParameterLayout, torchShape: number[], init: ParameterInit) =>
+  const add = (name: string, layout: ParameterLayout, torchShape: number[], init: ParameterInit) => {
     parameters.push({ name, layout, torchShape, init });
+  };
   const linear = (prefix: string, inF: number, outF: number) => {
     add(`${prefix}.weight`, 'linear', [outF, inF], { kind: 'uniform', fanIn: inF });
     add(`${prefix}.bias`, 'vector', [outF], { kind: 'uniform', fanIn: inF });
@@ -153,49 +175,100 @@ export function buildArchitecture(config: ResolvedUnetConfig): UnetArchitecture 
     add(`${prefix}.weight`, 'vector', [channels], { kind: 'ones' });
     add(`${prefix}.bias`, 'vector', [channels], { kind: 'zeros' });
   };
-  const layerParameters = (layer: Layer) => {
-    switch (layer.type) {
+  const layer = (l: Layer, embedDim: number, useScaleShiftNorm: boolean) => {
+    switch (l.type) {
       case 'conv':
-        return conv(layer.prefix, layer.inChannels, layer.outChannels, 3);
+        return conv(l.prefix, l.inChannels, l.outChannels, 3);
       case 'res': {
-        const p = layer.prefix;
-        norm(`${p}.in_layers.0`, layer.inChannels);
-        conv(`${p}.in_layers.2`, layer.inChannels, layer.outChannels, 3);
-        linear(`${p}.emb_layers.1`, embedDim, c.useScaleShiftNorm ? 2 * layer.outChannels : layer.outChannels);
-        norm(`${p}.out_layers.0`, layer.outChannels);
-        conv(`${p}.out_layers.3`, layer.outChannels, layer.outChannels, 3, true);
-        if (layer.inChannels !== layer.outChannels) conv(`${p}.skip_connection`, layer.inChannels, layer.outChannels, 1);
+        const p = l.prefix;
+        norm(`${p}.in_layers.0`, l.inChannels);
+        conv(`${p}.in_layers.2`, l.inChannels, l.outChannels, 3);
+        linear(`${p}.emb_layers.1`, embedDim, useScaleShiftNorm ? 2 * l.outChannels : l.outChannels);
+        norm(`${p}.out_layers.0`, l.outChannels);
+        conv(`${p}.out_layers.3`, l.outChannels, l.outChannels, 3, true);
+        if (l.inChannels !== l.outChannels) conv(`${p}.skip_connection`, l.inChannels, l.outChannels, 1);
         return;
       }
       case 'attention':
-        norm(`${layer.prefix}.norm`, layer.channels);
-        conv1d(`${layer.prefix}.qkv`, layer.channels, 3 * layer.channels);
-        conv1d(`${layer.prefix}.proj_out`, layer.channels, layer.channels, true);
+        norm(`${l.prefix}.norm`, l.channels);
+        conv1d(`${l.prefix}.qkv`, l.channels, 3 * l.channels);
+        conv1d(`${l.prefix}.proj_out`, l.channels, l.channels, true);
         return;
       case 'downsample':
-        if (layer.useConv) conv(`${layer.prefix}.op`, layer.channels, layer.channels, 3);
+        if (l.useConv) conv(`${l.prefix}.op`, l.channels, l.channels, 3);
         return;
       case 'upsample':
-        if (layer.useConv) conv(`${layer.prefix}.conv`, layer.channels, layer.channels, 3);
+        if (l.useConv) conv(`${l.prefix}.conv`, l.channels, l.channels, 3);
         return;
     }
   };
+  return { parameters, add, linear, conv, conv1d, norm, layer };
+}
 
-  // Registration order of the reference's __init__, which is its state-dict order.
-  linear('time_embed.0', c.modelChannels, embedDim);
-  linear('time_embed.2', embedDim, embedDim);
-  if (labelRows > 0) add('label_emb.weight', 'embedding', [labelRows, embedDim], { kind: 'normal' });
-  if (c.augLevelEmbedding) {
-    linear(`${AUG_EMBED_PREFIX}.0`, c.modelChannels, embedDim);
-    linear(`${AUG_EMBED_PREFIX}.2`, embedDim, embedDim);
+/**
+ * Lays out guided-diffusion's `UNetModel.__init__` (and `SuperResModel`, which doubles the input
+ * channels): the same modules in the same order, so parameter names and shapes match its state dict.
+ */
+export function buildArchitecture(config: ResolvedUnetConfig): UnetArchitecture {
+  const c = config;
+  const embedDim = 4 * c.modelChannels;
+  const inputChannels = c.inChannels + (c.superRes?.lowResChannels ?? 0);
+  const outputChannels = c.learnSigma ? 2 * c.outChannels : c.outChannels;
+  const labelRows = c.numClasses === null ? 0 : c.numClasses + (c.classifierFreeGuidance ? 1 : 0);
+  const attentionRates = new Set(c.attentionResolutions.map((r) => c.imageSize / r));
+
+  const trunk = buildTrunk(c, inputChannels);
+  const skipChannels = [...trunk.skipChannels];
+  let ch = trunk.channels;
+  let ds = trunk.downsampleRate;
+  const outputBlocks: Layer[][] = [];
+  for (let level = c.channelMult.length - 1; level >= 0; level--) {
+    const mult = c.channelMult[level]!;
+    for (let i = 0; i <= c.numResBlocks; i++) {
+      const prefix = `output_blocks.${outputBlocks.length}`;
+      const skip = skipChannels.pop()!;
+      const out = Math.trunc(mult * c.modelChannels);
+      const layers: Layer[] = [resLayer(`${prefix}.0`, ch + skip, out)];
+      ch = out;
+      if (attentionRates.has(ds)) {
+        layers.push({ type: 'attention', prefix: `${prefix}.1`, channels: ch, heads: attentionHeads(c, ch, c.numHeadsUpsample ?? c.numHeads) });
+      }
+      if (level > 0 && i === c.numResBlocks) {
+        const up = `${prefix}.${layers.length}`;
+        layers.push(c.resblockUpdown ? resLayer(up, ch, ch, 'up') : { type: 'upsample', prefix: up, channels: ch, useConv: c.convResample });
+        ds /= 2;
+      }
+      outputBlocks.push(layers);
+    }
   }
-  for (const block of inputBlocks) block.forEach(layerParameters);
-  middleBlock.forEach(layerParameters);
-  for (const block of outputBlocks) block.forEach(layerParameters);
-  norm('out.0', ch);
-  conv('out.2', Math.trunc(c.channelMult[0]! * c.modelChannels), outputChannels, 3, true);
 
-  return { embedDim, inputChannels, outputChannels, labelRows, inputBlocks, middleBlock, outputBlocks, finalChannels: ch, parameters };
+  const list = createParameterList();
+  const layerParameters = (layer: Layer) => list.layer(layer, embedDim, c.useScaleShiftNorm);
+  // Registration order of the reference's __init__, which is its state-dict order.
+  list.linear('time_embed.0', c.modelChannels, embedDim);
+  list.linear('time_embed.2', embedDim, embedDim);
+  if (labelRows > 0) list.add('label_emb.weight', 'embedding', [labelRows, embedDim], { kind: 'normal' });
+  if (c.augLevelEmbedding) {
+    list.linear(`${AUG_EMBED_PREFIX}.0`, c.modelChannels, embedDim);
+    list.linear(`${AUG_EMBED_PREFIX}.2`, embedDim, embedDim);
+  }
+  for (const block of trunk.inputBlocks) block.forEach(layerParameters);
+  trunk.middleBlock.forEach(layerParameters);
+  for (const block of outputBlocks) block.forEach(layerParameters);
+  list.norm('out.0', ch);
+  list.conv('out.2', Math.trunc(c.channelMult[0]! * c.modelChannels), outputChannels, 3, true);
+
+  return {
+    embedDim,
+    inputChannels,
+    outputChannels,
+    labelRows,
+    inputBlocks: trunk.inputBlocks,
+    middleBlock: trunk.middleBlock,
+    outputBlocks,
+    finalChannels: ch,
+    parameters: list.parameters,
+  };
 }
 
 /** The number of elements of a parameter. */

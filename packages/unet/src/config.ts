@@ -1,4 +1,5 @@
 import { errors, type ModelOutputType, type ResizeMethod } from '@cdm/core';
+import { DEFAULT_CHANNEL_MULT, bool, isRecord, list, oneOf, optionalPositiveInt, positiveInt } from './config-fields';
 
 /** How the low-resolution image is upsampled to the stage resolution (core's `resizeImages`). */
 export type LowResUpsample = ResizeMethod;
@@ -123,47 +124,6 @@ const KEYS: readonly (keyof UnetConfig)[] = [
   'normGroups',
   'seed',
 ];
-
-/** guided-diffusion's `create_model` / improved-diffusion's defaults by image size. */
-const DEFAULT_CHANNEL_MULT: Readonly<Record<number, readonly number[]>> = {
-  32: [1, 2, 2, 2],
-  64: [1, 2, 3, 4],
-  128: [1, 1, 2, 3, 4],
-  256: [1, 1, 2, 2, 4, 4],
-  512: [0.5, 1, 1, 2, 2, 4, 4],
-};
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function positiveInt(field: string, value: unknown): number {
-  if (!Number.isSafeInteger(value) || (value as number) <= 0) {
-    throw errors.invalidArgument(`config.${field}`, 'a positive integer', value);
-  }
-  return value as number;
-}
-
-function bool(field: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw errors.invalidArgument(`config.${field}`, 'true or false', value);
-  return value;
-}
-
-function optionalPositiveInt(field: string, value: unknown): number | null {
-  return value === undefined || value === null || value === -1 ? null : positiveInt(field, value);
-}
-
-function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) {
-    throw errors.invalidArgument(`config.${field}`, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value);
-  }
-  return value as T;
-}
-
-function list(field: string, value: unknown, item: (f: string, v: unknown) => number): number[] {
-  if (!Array.isArray(value)) throw errors.invalidArgument(`config.${field}`, 'an array of numbers', value);
-  return value.map((v, i) => item(`${field}[${i}]`, v));
-}
 
 /**
  * Validates a config (e.g. parsed from JSON) and fills in the defaults. Every error is a

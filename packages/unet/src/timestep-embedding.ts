@@ -25,3 +25,13 @@ export function timestepEmbedding(t: tf.Tensor1D, dim: number, maxPeriod = MAX_P
     return tf.concat(parts, 1) as tf.Tensor2D;
   });
 }
+
+/**
+ * The reference's `time_embed`: Linear(model_channels → 4·model_channels) → SiLU → Linear, applied
+ * to the sinusoidal embedding of `t`. `prefix` names the module (`time_embed`, or `aug_embed`).
+ */
+export function embeddingMlp(param: (name: string) => tf.Tensor, prefix: string, t: tf.Tensor1D, modelChannels: number): tf.Tensor2D {
+  const dense = (x: tf.Tensor2D, layer: string) => tf.add(tf.matMul(x, param(`${prefix}.${layer}.weight`) as tf.Tensor2D), param(`${prefix}.${layer}.bias`)) as tf.Tensor2D;
+  const hidden = dense(timestepEmbedding(t, modelChannels), '0');
+  return dense(tf.mul(hidden, tf.sigmoid(hidden)), '2');
+}

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, errors, type Denoiser, type DenoiserCallOptions, type DenoiserCondition, resizeImages, type Rng } from '@cdm/core';
-import { AUG_EMBED_PREFIX, buildArchitecture, parameterSize, tfjsShape, type Layer, type ParameterSpec, type UnetArchitecture } from './architecture';
-import { attentionBlock } from './attention-block';
+import { applyBlock } from './apply-layer';
+import { AUG_EMBED_PREFIX, buildArchitecture, parameterSize, type Layer, type UnetArchitecture } from './architecture';
 import type { BlockContext } from './block-context';
 import { resolveUnetConfig, type ResolvedUnetConfig, type UnetConfig } from './config';
-import { conv2d, dense } from './ops/conv';
+import { conv2d } from './ops/conv';
+import { dropout } from './ops/dropout';
 import { groupNorm } from './ops/group-norm';
-import { avgPool2x, upsampleNearest2x } from './ops/resample-features';
 import { silu } from './ops/silu';
-import { resBlock } from './res-block';
-import { timestepEmbedding } from './timestep-embedding';
+import { createParameterVariables, parameterLookup } from './parameter-variables';
+import { embeddingMlp } from './timestep-embedding';
 
 /** The ADM U-Net as a `Denoiser`, with its config and the shape of every parameter. */
 export interface AdmUnet extends Denoiser {
@@ -46,29 +46,12 @@ export function isAdmUnet(denoiser: Denoiser): denoiser is AdmUnet {
 export function createAdmUnet(config: UnetConfig | ResolvedUnetConfig, options: CreateUnetOptions = {}): AdmUnet {
   const resolved = resolveUnetConfig(config);
   const architecture = buildArchitecture(resolved);
-  const initialize = options.initialize ?? 'seeded';
-  if (initialize !== 'seeded' && initialize !== 'zeros') {
-    throw errors.invalidArgument('options.initialize', '"seeded" or "zeros"', initialize);
-  }
   const rng = createRng(resolved.seed);
   const initRng = rng.split();
   const dropoutRng = rng.split();
-  const instance = `unet${instances++}`;
-  const variables = new Map<string, tf.Variable>();
-  for (const spec of architecture.parameters) {
-    const shape = tfjsShape(spec);
-    const values = initialize === 'seeded' ? initialValues(spec, initRng) : undefined;
-    const variable = tf.tidy(() =>
-      tf.variable(values === undefined ? tf.zeros(shape) : tf.tensor(values, shape, 'float32'), true, `${instance}/${spec.name}`),
-    );
-    variables.set(spec.name, variable);
-  }
+  const variables = createParameterVariables(architecture.parameters, options.initialize ?? 'seeded', initRng, `unet${instances++}`);
   const parameterCount = architecture.parameters.reduce((sum, spec) => sum + parameterSize(spec), 0);
-  const param = (name: string): tf.Tensor => {
-    const v = variables.get(name);
-    if (v === undefined) throw errors.invalidArgument('parameter name', `one of this network's ${variables.size} parameters`, name);
-    return v;
-  };
+  const param = parameterLookup(variables);
   let disposed = false;
 
   const model: AdmUnet = {
@@ -91,25 +74,6 @@ export function createAdmUnet(config: UnetConfig | ResolvedUnetConfig, options: 
   };
   created.add(model);
   return model;
-}
-
-/** PyTorch's default initialisation for this parameter, drawn from `rng` (see `ParameterInit`). */
-function initialValues(spec: ParameterSpec, rng: Rng): Float32Array {
-  const size = parameterSize(spec);
-  switch (spec.init.kind) {
-    case 'zeros':
-      return new Float32Array(size);
-    case 'ones':
-      return new Float32Array(size).fill(1);
-    case 'normal':
-      return rng.normalArray(size); // the layout of an embedding is the same in both frameworks
-    case 'uniform': {
-      const bound = 1 / Math.sqrt(spec.init.fanIn);
-      const values = rng.uniformArray(size);
-      for (let i = 0; i < size; i++) values[i] = (2 * values[i]! - 1) * bound;
-      return values; // i.i.d., so drawing in tfjs layout is as good as drawing in PyTorch's
-    }
-  }
 }
 
 function checkInputs(c: ResolvedUnetConfig, x: tf.Tensor4D, t: tf.Tensor1D, cond: DenoiserCondition | undefined): void {
@@ -155,10 +119,7 @@ function forwardPass(
   cond: DenoiserCondition,
   options: DenoiserCallOptions,
 ): tf.Tensor4D {
-  const mlp = (prefix: string, s: tf.Tensor1D) => {
-    const hidden = silu(dense(timestepEmbedding(s, c.modelChannels), param(`${prefix}.0.weight`), param(`${prefix}.0.bias`)));
-    return dense(hidden, param(`${prefix}.2.weight`), param(`${prefix}.2.bias`));
-  };
+  const mlp = (prefix: string, s: tf.Tensor1D) => embeddingMlp(param, prefix, s, c.modelChannels);
   let emb = mlp('time_embed', t);
   if (arch.labelRows > 0) {
     // one-hot × table rather than gather: gather's gradient (UnsortedSegmentSum) is missing on wasm.
@@ -181,7 +142,7 @@ function forwardPass(
     useNewAttentionOrder: c.useNewAttentionOrder,
     dropout: training ? (y) => dropout(y, c.dropout, dropoutRng) : (y) => y,
   };
-  const run = (layers: readonly Layer[], input: tf.Tensor4D) => layers.reduce((y, layer) => applyLayer(layer, y, emb, ctx), input);
+  const run = (layers: readonly Layer[], input: tf.Tensor4D) => applyBlock(layers, input, emb, ctx);
 
   const skips: tf.Tensor4D[] = [];
   for (const block of arch.inputBlocks) {
@@ -192,29 +153,4 @@ function forwardPass(
   for (const block of arch.outputBlocks) h = run(block, tf.concat([h, skips.pop()!], 3));
   h = silu(groupNorm(h, c.normGroups, param('out.0.weight'), param('out.0.bias')));
   return conv2d(h, param('out.2.weight'), param('out.2.bias'));
-}
-
-function applyLayer(layer: Layer, h: tf.Tensor4D, emb: tf.Tensor2D, ctx: BlockContext): tf.Tensor4D {
-  switch (layer.type) {
-    case 'conv':
-      return conv2d(h, ctx.param(`${layer.prefix}.weight`), ctx.param(`${layer.prefix}.bias`));
-    case 'res':
-      return resBlock(layer, h, emb, ctx);
-    case 'attention':
-      return attentionBlock(layer, h, ctx);
-    case 'downsample':
-      return layer.useConv ? conv2d(h, ctx.param(`${layer.prefix}.op.weight`), ctx.param(`${layer.prefix}.op.bias`), 2) : avgPool2x(h);
-    case 'upsample': {
-      const up = upsampleNearest2x(h);
-      return layer.useConv ? conv2d(up, ctx.param(`${layer.prefix}.conv.weight`), ctx.param(`${layer.prefix}.conv.bias`)) : up;
-    }
-  }
-}
-
-/** Inverted dropout with a mask drawn in JavaScript from the network's seeded generator. */
-function dropout(h: tf.Tensor4D, rate: number, rng: Rng): tf.Tensor4D {
-  const mask = rng.uniformArray(h.size);
-  const keep = 1 / (1 - rate);
-  for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! < rate ? 0 : keep;
-  return tf.mul(h, tf.tensor4d(mask, h.shape));
 }

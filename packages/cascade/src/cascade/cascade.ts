@@ -11,6 +11,7 @@ import {
   type Rng,
   type SamplerFactory,
 } from '@cdm/core';
+import { classifierGuidance } from '../classifier/classifier-guidance';
 import { mixSeeds } from '../datasets/mix-seeds';
 import type { Stage, StageSampleParams } from '../stage/stage';
 
@@ -150,6 +151,13 @@ async function runStage(stage: Stage, index: number, params: StageSampleParams, 
       owned.push(nullLabels);
       classifierFree = { scale, unconditional: { ...condition, classLabels: nullLabels } };
     }
+    const classifierScale = params.classifierScale ?? (stage.classifier === undefined ? 0 : 1);
+    let classifier;
+    if (classifierScale !== 0) {
+      if (stage.classifier === undefined) throw errors.invalidArgument(`stages[${index}].classifierScale`, `0: stage "${stage.name}" has no classifier`, classifierScale);
+      if (options.classLabels === undefined) throw errors.invalidArgument(`stages[${index}].classifierScale`, '0 when sampling without classLabels (guidance needs a class per image)', classifierScale);
+      classifier = classifierGuidance(stage.classifier, options.classLabels, classifierScale);
+    }
     const { sample: images } = await sample({
       sampler,
       model: (x, t, c) => stage.denoiser.forward(x, t, c),
@@ -157,6 +165,7 @@ async function runStage(stage: Stage, index: number, params: StageSampleParams, 
       rng,
       condition,
       ...(classifierFree === undefined ? {} : { classifierFree }),
+      ...(classifier === undefined ? {} : { classifier }),
       ...(truncateAt > 0 ? { truncateAt } : {}),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.onProgress === undefined
@@ -176,6 +185,10 @@ function resolveParams(stages: readonly Stage[], options: CascadeSampleOptions):
     const params: StageSampleParams = { ...stage.defaults, ...given[i] };
     if (i === 0 && (params.augLevel !== undefined || params.truncate !== undefined)) {
       throw errors.invalidArgument('stages[0]', 'no augLevel/truncate: the base stage has no conditioning image', params.augLevel ?? params.truncate);
+    }
+    const { classifierScale } = params;
+    if (classifierScale !== undefined && (typeof classifierScale !== 'number' || !Number.isFinite(classifierScale) || classifierScale < 0)) {
+      throw errors.invalidArgument(`stages[${i}].classifierScale`, 'a finite number ≥ 0', classifierScale);
     }
     if (params.augLevel !== undefined && (!Number.isInteger(params.augLevel) || params.augLevel < 0)) {
       throw errors.invalidArgument(`stages[${i}].augLevel`, 'a non-negative integer', params.augLevel);

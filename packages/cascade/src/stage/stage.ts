@@ -9,6 +9,7 @@ import {
   type SamplerFactory,
   type TimestepSpacing,
 } from '@cdm/core';
+import type { NoisyClassifier } from '../classifier/noisy-classifier';
 
 /** How a super-resolution stage brings its low-resolution input up to its own resolution. */
 export type Upsampler = ResizeMethod;
@@ -24,6 +25,12 @@ export interface StageSampleParams {
   readonly eta?: number;
   /** Classifier-free guidance weight w (1 = none). Needs a stage with a `nullClass`. */
   readonly guidanceScale?: number;
+  /**
+   * Classifier guidance scale s ≥ 0 (Dhariwal & Nichol 2021): 0 = none, 1 = plain conditioning on
+   * the class. Needs a stage with a `classifier` and class labels. Default 1 when the stage has a
+   * classifier (as guided-diffusion's `classifier_sample.py`), else 0.
+   */
+  readonly classifierScale?: number;
   /** Super-resolution stages: the conditioning-augmentation level s to condition on. Default 0. */
   readonly augLevel?: number;
   /**
@@ -55,6 +62,11 @@ export interface StageOptions {
   readonly upsample?: Upsampler;
   /** Super-resolution only: conditioning augmentation. */
   readonly augmentation?: AugmentationPolicy;
+  /**
+   * A noisy-image classifier p(y | x_t, t) for classifier guidance, trained on this stage's
+   * diffusion process (`trainClassifier`); sampling uses it at `classifierScale`.
+   */
+  readonly classifier?: NoisyClassifier;
 }
 
 /**
@@ -72,6 +84,7 @@ export interface Stage {
   readonly numClasses: number | undefined;
   readonly nullClass: number | undefined;
   readonly superResolution: { readonly lowResolution: number; readonly upsample: Upsampler; readonly augmentation: AugmentationPolicy | undefined } | undefined;
+  readonly classifier: NoisyClassifier | undefined;
 }
 
 const positiveInteger = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value > 0;
@@ -111,5 +124,13 @@ export function createStage(options: StageOptions, samplerRegistry: Registry<Sam
   } else if (options.augmentation !== undefined || options.upsample !== undefined) {
     throw errors.invalidArgument(`${name}: lowResolution`, 'a value: augmentation and upsample apply to super-resolution stages only', undefined);
   }
-  return Object.freeze({ name, resolution, channels, denoiser, diffusion, defaults, numClasses, nullClass, superResolution });
+  const { classifier } = options;
+  if (classifier !== undefined) {
+    if (classifier.imageSize !== resolution) throw errors.invalidArgument(`${name}: classifier.imageSize`, `${resolution} (the stage's resolution)`, classifier.imageSize);
+    if (classifier.channels !== channels) throw errors.invalidArgument(`${name}: classifier.channels`, `${channels} (the stage's channels)`, classifier.channels);
+    if (numClasses !== undefined && classifier.numClasses !== numClasses) {
+      throw errors.invalidArgument(`${name}: classifier.numClasses`, `${numClasses} (the stage's classes)`, classifier.numClasses);
+    }
+  }
+  return Object.freeze({ name, resolution, channels, denoiser, diffusion, defaults, numClasses, nullClass, superResolution, classifier });
 }

@@ -22,7 +22,10 @@ export type CdmErrorCode =
   | 'CDM_TRAINING_DIVERGED'
   // @cdm/backend-node
   | 'CDM_OUT_OF_MEMORY'
-  | 'CDM_UNREADABLE_FILE';
+  | 'CDM_UNREADABLE_FILE'
+  // @cdm/cli
+  | 'CDM_NOT_IMPLEMENTED'
+  | 'CDM_NOT_AVAILABLE';
 
 export class CdmError extends Error {
   override readonly name = 'CdmError';
@@ -164,5 +167,16 @@ export const errors = {
   /** A data file could not be read or decoded; names the file. */
   unreadableFile(path: string, reason: string) {
     return new CdmError('CDM_UNREADABLE_FILE', `Cannot read ${path}: ${reason}`, 'Fix or remove the file, or let the reader skip unreadable files (onUnreadable: "skip")');
+  },
+
+  // --- @cdm/cli ---
+  /** A command or feature that is planned but not built yet; `hint` says where it will come from. */
+  notImplemented(what: string, hint: string) {
+    return new CdmError('CDM_NOT_IMPLEMENTED', `${what} is not implemented yet`, hint);
+  },
+
+  /** Something this installation does not include (e.g. a script that ships only with the repository). */
+  notAvailable(what: string, hint: string) {
+    return new CdmError('CDM_NOT_AVAILABLE', `${what} is not available`, hint);
   },
 } as const;

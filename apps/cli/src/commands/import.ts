@@ -1,0 +1,90 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
+import type { Command } from 'commander';
+import { errors } from '@cdm/core';
+import { UNET_DENOISER_NAME, createAdmUnet, loadUnetWeights, saveUnet } from '@cdm/unet';
+import { z } from 'zod';
+import { buildStage, unetConfigFor } from '../build-stage';
+import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
+import { fileStorage, toStoragePath } from '../file-storage';
+import type { CliIo } from '../io';
+import { pluginImporter } from '../plugins';
+import { readJsonFile, validate } from '../read-json';
+import { registerPlugins } from '../register-plugins';
+import { rebasePlugin, writeStageFile } from '../stage-file';
+import { stageSchema } from '../train-config';
+import type { RunState } from './index';
+
+interface ImportFlags extends CommonFlags {
+  readonly config?: string;
+  readonly out?: string;
+  readonly ema?: string;
+  readonly classNames?: string;
+}
+
+/** `cdm import`'s config: the stage (as in a train config; its denoiser must be adm-unet) and plugins. */
+export const importConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  plugins: z.array(z.string().min(1)).optional(),
+  classNames: z.array(z.string()).optional(),
+  stage: stageSchema,
+});
+
+export function registerImport(program: Command, io: CliIo, state: RunState): void {
+  withCommonFlags(program.command('import'))
+    .description('import a safetensors checkpoint of the reference PyTorch U-Net (guided-diffusion names and layout) into a stage directory')
+    .argument('<model>', 'model.safetensors (PyTorch layout, guided-diffusion state-dict keys)')
+    .requiredOption('--config <file>', 'the stage config: { "stage": { resolution, denoiser: { preset | config }, diffusion, … } }')
+    .requiredOption('-o, --out <dir>', 'the stage directory to write')
+    .option('--ema <file>', 'EMA weights of the same network, also safetensors')
+    .action(async (model: string, flags: ImportFlags) => {
+      state.exitCode = await runImport(createContext(io, flags), model, flags);
+    });
+}
+
+async function readWeights(path: string, what: string): Promise<Uint8Array> {
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined || !info.isFile()) throw errors.notFound(path, `the file system (${what})`);
+  return new Uint8Array(await readFile(path));
+}
+
+async function runImport(ctx: CommandContext, modelArg: string, flags: ImportFlags): Promise<number> {
+  const modelPath = resolve(ctx.cwd, modelArg);
+  const configPath = resolve(ctx.cwd, flags.config!);
+  const outDir = resolve(ctx.cwd, flags.out!);
+  const config = validate(importConfigSchema, await readJsonFile(configPath, 'the import config'), configPath);
+  if (config.stage.denoiser.type !== UNET_DENOISER_NAME) {
+    throw errors.invalidArgument(`${configPath}: stage.denoiser.type`, `"${UNET_DENOISER_NAME}" (import reads the reference U-Net's checkpoints)`, config.stage.denoiser.type);
+  }
+  const modelBytes = await readWeights(modelPath, 'the model weights');
+  const emaBytes = flags.ema === undefined ? undefined : await readWeights(resolve(ctx.cwd, flags.ema), 'the EMA weights');
+  await registerPlugins(config.plugins ?? [], ctx.registries, pluginImporter(dirname(configPath), ctx.cwd), configPath);
+  await ctx.useBackend();
+
+  const net = createAdmUnet(unetConfigFor(config.stage, 'stage'), { initialize: 'zeros' });
+  const ema = emaBytes === undefined ? undefined : createAdmUnet(net.config, { initialize: 'zeros' });
+  try {
+    loadUnetWeights(net, modelBytes, modelPath);
+    if (ema !== undefined) loadUnetWeights(ema, emaBytes!, resolve(ctx.cwd, flags.ema!));
+    const { manifest } = buildStage(config.stage, net, ctx.registries);
+    await saveUnet(fileStorage(), toStoragePath(outDir), net, ema === undefined ? {} : { ema: ema.parameters() });
+    const plugins = (config.plugins ?? []).map((p) => rebasePlugin(p, dirname(configPath), outDir));
+    if (!plugins.includes('@cdm/unet')) plugins.unshift('@cdm/unet');
+    if (config.stage.augmentation !== undefined && !plugins.includes('@cdm/augment')) plugins.push('@cdm/augment');
+    const stageFile = await writeStageFile(outDir, {
+      format: 'cdm-stage',
+      version: 1,
+      plugins,
+      ...(config.classNames === undefined ? {} : { classNames: config.classNames }),
+      stage: { ...manifest, denoiser: { type: UNET_DENOISER_NAME, path: '.', weights: ema === undefined ? 'model' : 'ema' } },
+      source: { command: 'cdm import', model: basename(modelPath), config: relative(outDir, configPath).split(sep).join('/') },
+    });
+    const parameters = [...net.parameters().values()].reduce((n, v) => n + v.size, 0);
+    ctx.say(`Imported ${modelPath} (${parameters.toLocaleString('en-US')} parameters) into ${outDir}`);
+    ctx.result({ ok: true, stage: manifest.name, parameters, stageDir: outDir, stageFile, weights: ema === undefined ? 'model' : 'ema' });
+    return 0;
+  } finally {
+    net.dispose();
+    ema?.dispose();
+  }
+}

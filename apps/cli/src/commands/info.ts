@@ -1,0 +1,96 @@
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Command } from 'commander';
+import type { Backend } from '@cdm/core';
+import { wasmHeapBytes } from '@cdm/backend-node';
+import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
+import type { CliIo } from '../io';
+import { CLI_VERSION } from '../version';
+import type { RunState } from './index';
+
+/** The largest heap a 32-bit WebAssembly module can have. */
+const WASM_MAX_HEAP = 4 * 1024 ** 3;
+
+export interface BackendReport {
+  readonly name: string;
+  readonly priority: number;
+  readonly gpu: boolean;
+  readonly training: boolean;
+  readonly supported: boolean;
+  readonly reason?: string;
+  readonly install?: string;
+}
+
+export function registerInfo(program: Command, io: CliIo, state: RunState): void {
+  withCommonFlags(program.command('info'))
+    .description('Node version, backends (which run here, and why the others do not), threads, WASM heap')
+    .action(async (flags: CommonFlags) => {
+      state.exitCode = await runInfo(createContext(io, flags));
+    });
+}
+
+async function probe(backend: Backend): Promise<BackendReport> {
+  const base = { name: backend.name, priority: backend.priority, gpu: backend.capabilities.gpu, training: backend.capabilities.training };
+  try {
+    const support = await backend.isSupported();
+    if (support.supported) return { ...base, supported: true };
+    return { ...base, supported: false, reason: support.reason, ...(support.install === undefined ? {} : { install: support.install }) };
+  } catch (error) {
+    return { ...base, supported: false, reason: `isSupported() failed: ${(error as Error).message}` };
+  }
+}
+
+/** tfjs-wasm's thread count, when wasm is the running backend (tfjs turns WASM threads off in Node). */
+async function wasmThreads(): Promise<number | undefined> {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  try {
+    const specifier = '@tensorflow/tfjs-backend-wasm';
+    const wasm = (await import(/* @vite-ignore */ specifier)) as { getThreadsCount?: () => number };
+    return wasm.getThreadsCount?.();
+  } catch {
+    return undefined;
+  }
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+
+async function runInfo(ctx: CommandContext): Promise<number> {
+  const backends = await Promise.all([...ctx.registries.backends.values()].sort((a, b) => b.priority - a.priority).map(probe));
+  let selected: { name: string; tfjsBackend: string } | null = null;
+  let selectionError: string | undefined;
+  try {
+    const { backend } = await ctx.useBackend();
+    selected = { name: backend.name, tfjsBackend: tf.getBackend() };
+  } catch (error) {
+    selectionError = (error as Error).message;
+  }
+  const heap = selected?.tfjsBackend === 'wasm' ? wasmHeapBytes('wasm') : undefined;
+  const threads = await wasmThreads();
+  const report = {
+    cli: CLI_VERSION,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    tfjs: tf.version_core,
+    cpuThreads: os.availableParallelism(),
+    device: ctx.device,
+    selected,
+    ...(selectionError === undefined ? {} : { selectionError }),
+    backends,
+    wasm: { threads: threads ?? null, heapBytes: heap ?? null, maxHeapBytes: WASM_MAX_HEAP },
+  };
+  ctx.result(report);
+  ctx.say(`cdm ${CLI_VERSION} on Node ${process.version} (${report.platform}), ${report.cpuThreads} CPU threads, tfjs ${tf.version_core}`);
+  ctx.say('Backends, highest priority first:');
+  const width = Math.max(...backends.map((b) => b.name.length));
+  for (const b of backends) {
+    const kind = `${b.gpu ? 'gpu' : 'cpu'}${b.training ? ', trains' : ''}`;
+    const mark = selected?.name === b.name ? '  <- selected' : '';
+    ctx.say(`  ${b.supported ? 'yes' : 'no '}  ${b.name.padEnd(width)}  priority ${String(b.priority).padStart(3)}  ${kind}${b.supported ? '' : `  ${b.reason}`}${mark}`);
+  }
+  if (selectionError !== undefined) ctx.say(`Device "${ctx.device}": ${selectionError}`);
+  else ctx.say(`Device "${ctx.device}" uses ${selected!.name}.`);
+  if (heap !== undefined) {
+    ctx.say(`WASM: ${threads ?? '?'} thread${threads === 1 ? ' (tfjs runs WebAssembly single-threaded in Node)' : 's'}, heap ${mib(heap)} now, at most ${mib(WASM_MAX_HEAP)}`);
+  }
+  return 0;
+}

@@ -1,0 +1,230 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { CdmError, errors, isCdmError } from '@cdm/core';
+import { loadCascade, type CascadeManifest, type StageSampleParams } from '@cdm/cascade';
+import { imageGrid, pngCodec, tensorToImages } from '@cdm/backend-node';
+import { withCaption } from '../caption-grid';
+import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
+import { requireDemoCascade } from '../demo';
+import { fileStorage, toStoragePath } from '../file-storage';
+import type { CliIo } from '../io';
+import { parseChoice, parseInteger, parseNumber, parsePerStage, parseSteps } from '../parse-values';
+import { pluginImporter } from '../plugins';
+import { formatSeconds } from '../progress';
+import { readJsonFile } from '../read-json';
+import type { RunState } from './index';
+
+interface SampleFlags extends CommonFlags {
+  readonly demo?: boolean;
+  readonly classes?: string;
+  readonly n?: string;
+  readonly seed?: string;
+  readonly steps?: string;
+  readonly sampler?: string;
+  readonly eta?: string;
+  readonly augLevel?: string;
+  readonly truncate?: boolean;
+  readonly guidance?: string;
+  readonly weights?: string;
+  readonly out?: string;
+  readonly outDir?: string;
+  readonly columns?: string;
+  readonly labels?: boolean;
+}
+
+export function registerSample(program: Command, io: CliIo, state: RunState): void {
+  withCommonFlags(program.command('sample'))
+    .description('sample a cascade into a PNG grid; per-stage flags take comma-separated values, one per stage')
+    .argument('[cascade]', 'a cascade.json (or use --demo)')
+    .option('--demo', 'the demo cascade bundled with @cdm/cli')
+    .option('--classes <list>', 'class indices or names, e.g. 0,3,7 or circle,star (default: every class in turn)')
+    .option('--n <count>', 'number of images (default: one per --classes entry, else 16)')
+    .option('--seed <n>', 'random seed', '0')
+    .option('--steps <list>', 'sampling steps per stage, e.g. 50,25 or ddim50,ddim25')
+    .option('--sampler <list>', 'ddim or ddpm (or a plugin sampler), per stage')
+    .option('--eta <list>', 'DDIM eta per stage')
+    .option('--aug-level <list>', 'conditioning-augmentation level s per stage (super-resolution stages), e.g. 0,250')
+    .option('--truncate', 'truncated hand-over: the stage below stops at level s (needs --aug-level)')
+    .option('--guidance <list>', 'classifier-free guidance scale w per stage (1 = none)')
+    .option('--weights <which>', 'ema or model (default: what cascade.json says)')
+    .option('-o, --out <file>', 'the PNG grid to write', 'samples.png')
+    .option('--out-dir <dir>', 'also write each image as its own PNG here')
+    .option('--columns <n>', 'images per row of the grid (default ⌈√n⌉)')
+    .option('--no-labels', "don't caption the grid's images with their class names")
+    .action(async (cascade: string | undefined, flags: SampleFlags) => {
+      state.exitCode = await runSample(createContext(io, flags), cascade, flags);
+    });
+}
+
+const FLAG_OF: Readonly<Record<string, string>> = { augLevel: '--aug-level', guidanceScale: '--guidance', steps: '--steps', sampler: '--sampler', eta: '--eta', truncate: '--truncate' };
+
+/** Runs the sampling call, renaming the per-stage fields its errors name (`stages[1].augLevel`) to the flags that set them. */
+async function withFlagNames<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const match = isCdmError(error) ? /^Invalid stages\[(\d+)\]\.(\w+):/.exec(error.message) : null;
+    if (match === null || FLAG_OF[match[2]!] === undefined) throw error;
+    const cdmError = error as CdmError;
+    const message = cdmError.message.replace(/ \[CDM_[A-Z_]+\]$/, '').replace(match[0], `Invalid ${FLAG_OF[match[2]!]} (stage ${match[1]}):`);
+    throw new CdmError(cdmError.code, cdmError.hint === undefined ? message : message.slice(0, -(cdmError.hint.length + 2)), cdmError.hint, { cause: error });
+  }
+}
+
+/** Resolves --classes (indices or names) against the cascade's classes. */
+function parseClasses(value: string, manifest: CascadeManifest, numClasses: number): number[] {
+  return value.split(',').map((item) => {
+    const trimmed = item.trim();
+    if (/^\d+$/.test(trimmed)) {
+      const label = Number(trimmed);
+      if (label >= numClasses) throw errors.invalidArgument('--classes', `class indices 0…${numClasses - 1}`, trimmed);
+      return label;
+    }
+    const index = manifest.classNames?.indexOf(trimmed) ?? -1;
+    if (index < 0) {
+      const names = manifest.classNames === undefined ? 'this cascade has no class names' : `names: ${manifest.classNames.join(', ')}`;
+      throw errors.invalidArgument('--classes', `class indices 0…${numClasses - 1} or class names (${names})`, trimmed);
+    }
+    return index;
+  });
+}
+
+async function runSample(ctx: CommandContext, cascadeArg: string | undefined, flags: SampleFlags): Promise<number> {
+  if (flags.demo === true && cascadeArg !== undefined) throw errors.invalidArgument('cascade', 'either a cascade.json or --demo, not both', cascadeArg);
+  if (flags.demo !== true && cascadeArg === undefined) throw errors.invalidArgument('cascade', 'a cascade.json path (or --demo for the bundled demo)', undefined);
+  // Flags that do not depend on the cascade are checked before anything loads.
+  const seed = parseInteger('--seed', flags.seed ?? '0');
+  const requested = flags.n === undefined ? undefined : parseInteger('--n', flags.n, 1);
+  const columns = flags.columns === undefined ? undefined : parseInteger('--columns', flags.columns, 1);
+  const weights = flags.weights === undefined ? undefined : parseChoice('--weights', flags.weights, ['ema', 'model'] as const);
+  const manifestPath = flags.demo === true ? requireDemoCascade(ctx.env) : resolve(ctx.cwd, cascadeArg!);
+  await readJsonFile(manifestPath, 'cascade.json'); // a missing or broken file is reported before the backend starts
+
+  const { backend } = await ctx.useBackend();
+  const loadStart = performance.now();
+  const loaded = await loadCascade(fileStorage(), toStoragePath(manifestPath), {
+    registries: ctx.registries,
+    importPlugin: pluginImporter(dirname(manifestPath), ctx.cwd),
+    ...(weights === undefined ? {} : { weights }),
+    ...(ctx.io.signal === undefined ? {} : { signal: ctx.io.signal }),
+  });
+  try {
+    const { cascade, manifest } = loaded;
+    const stages = cascade.stages;
+    const base = stages[0]!;
+    const loadSeconds = (performance.now() - loadStart) / 1000;
+
+    const count = stages.length;
+    const steps = parsePerStage('--steps', flags.steps, count, parseSteps);
+    const sampler = parsePerStage('--sampler', flags.sampler, count, (item, flag) => {
+      if (!ctx.registries.samplers.has(item)) throw errors.invalidArgument(flag, `a sampler: ${ctx.registries.samplers.list().join(', ')}`, item);
+      return item;
+    });
+    const eta = parsePerStage('--eta', flags.eta, count, (item, flag) => parseNumber(flag, item));
+    const augLevel = parsePerStage('--aug-level', flags.augLevel, count, (item, flag) => parseInteger(flag, item, 0));
+    const guidanceList = flags.guidance?.split(',') ?? [];
+    const guidance = parsePerStage('--guidance', flags.guidance, count, (item, flag) => parseNumber(flag, item));
+    if (flags.truncate === true && count < 2) throw errors.invalidArgument('--truncate', 'a cascade with a super-resolution stage', `${count} stage`);
+
+    const params: StageSampleParams[] = stages.map((stage, i) => {
+      const p: { -readonly [K in keyof StageSampleParams]: StageSampleParams[K] } = {};
+      if (steps[i] !== undefined) p.steps = steps[i];
+      if (sampler[i] !== undefined) p.sampler = sampler[i];
+      if (eta[i] !== undefined) p.eta = eta[i];
+      const w = guidance[i];
+      if (w !== undefined && w !== 1) {
+        if (stage.nullClass !== undefined) p.guidanceScale = w;
+        else if (guidanceList.length > 1 || stages.every((s) => s.nullClass === undefined)) {
+          throw errors.invalidArgument(`--guidance (stage ${i}, ${stage.name})`, '1: this stage was not trained with a null class for classifier-free guidance', w);
+        }
+      }
+      if (stage.superResolution !== undefined) {
+        if (augLevel[i] !== undefined) p.augLevel = augLevel[i];
+        if (flags.truncate === true) p.truncate = true;
+      } else if (augLevel[i] !== undefined && augLevel[i] !== 0 && flags.augLevel!.includes(',')) {
+        throw errors.invalidArgument(`--aug-level (stage ${i}, ${stage.name})`, '0 or an empty entry: the base stage has no conditioning to augment', augLevel[i]);
+      }
+      return p;
+    });
+
+    const numClasses = base.numClasses;
+    let labels: number[] | undefined;
+    if (numClasses !== undefined) {
+      const classes = flags.classes === undefined ? Array.from({ length: numClasses }, (_, i) => i) : parseClasses(flags.classes, manifest, numClasses);
+      const n = requested ?? (flags.classes === undefined ? 16 : classes.length);
+      labels = Array.from({ length: n }, (_, i) => classes[i % classes.length]!);
+    } else if (flags.classes !== undefined) {
+      throw errors.invalidArgument('--classes', 'nothing: this cascade is unconditional', flags.classes);
+    }
+    const n = labels?.length ?? requested ?? 16;
+
+    ctx.say(`Loaded ${manifest.name ?? basename(dirname(manifestPath))} (${stages.map((s) => `${s.name} ${s.resolution}×${s.resolution}`).join(' → ')}) on ${backend.name} in ${formatSeconds(loadSeconds)}`);
+    const tasks = new Map<number, ReturnType<CommandContext['progress']['start']>>();
+    const result = await withFlagNames(() => cascade.sample({
+      ...(labels === undefined ? { count: n } : { classLabels: labels }),
+      seed,
+      stages: params,
+      ...(ctx.io.signal === undefined ? {} : { signal: ctx.io.signal }),
+      onProgress: ({ stage, stageName, step, totalSteps }) => {
+        let task = tasks.get(stage);
+        if (task === undefined) {
+          task = ctx.progress.start(`${stageName} ${stages[stage]!.resolution}×${stages[stage]!.resolution}`, totalSteps);
+          tasks.set(stage, task);
+        }
+        task.update(step); // 1-based: the number of steps done
+      },
+      onStage: (stage) => {
+        tasks.get(stage)?.done();
+        tasks.delete(stage);
+      },
+    })).finally(() => tasks.forEach((task) => task.done())); // an error or Ctrl-C mid-stage still ends its bar
+    try {
+      const raw = await tensorToImages(result.images);
+      const codec = pngCodec();
+      const names = labels?.map((l) => manifest.classNames?.[l] ?? String(l));
+      const captioned = flags.labels !== false && manifest.classNames !== undefined && names !== undefined;
+      const cells = captioned ? raw.map((image, i) => withCaption(image, names[i]!)) : raw;
+      const grid = imageGrid(cells, columns === undefined ? {} : { columns });
+      const out = resolve(ctx.cwd, flags.out ?? 'samples.png');
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, await codec.encodePng(grid));
+      const files: string[] = [];
+      if (flags.outDir !== undefined) {
+        const dir = resolve(ctx.cwd, flags.outDir);
+        await mkdir(dir, { recursive: true });
+        for (const [i, image] of raw.entries()) {
+          const file = join(dir, `${String(i).padStart(3, '0')}${names === undefined ? '' : `-${names[i]!.replace(/[^\w.-]+/g, '_')}`}.png`);
+          await writeFile(file, await codec.encodePng(image));
+          files.push(file);
+        }
+      }
+      const timings = stages.map((stage, i) => ({ name: stage.name, resolution: stage.resolution, seconds: result.timings[i]! / 1000 }));
+      for (const t of timings) ctx.say(`  ${t.name} (${t.resolution}×${t.resolution}): ${formatSeconds(t.seconds)}`);
+      const perRow = columns ?? Math.ceil(Math.sqrt(n));
+      ctx.say(`Wrote ${out}: ${n} images of ${result.images.shape[1]}×${result.images.shape[2]} in a ${perRow}-column grid (${grid.width}×${grid.height}${captioned ? ', captioned' : ''})`);
+      if (names !== undefined) ctx.say(`Classes, row by row: ${names.join(', ')}`);
+      if (files.length > 0) ctx.say(`Wrote ${files.length} images to ${resolve(ctx.cwd, flags.outDir!)}`);
+      ctx.result({
+        ok: true,
+        cascade: manifestPath,
+        backend: backend.name,
+        seed,
+        images: n,
+        resolution: result.images.shape[1],
+        classes: labels ?? null,
+        classNames: names ?? null,
+        out,
+        grid: { width: grid.width, height: grid.height, columns: perRow, captions: captioned },
+        files,
+        loadSeconds,
+        stages: timings.map((t, i) => ({ ...t, params: params[i] })),
+      });
+    } finally {
+      result.images.dispose();
+    }
+  } finally {
+    loaded.dispose();
+  }
+  return 0;
+}

@@ -6,6 +6,8 @@
 //   node apps/cli/demo/train-demo.mjs train sr32 --minutes 60    # process: run both at once on 2 cores
 //   node apps/cli/demo/train-demo.mjs export                     # EMA weights + cascade.json + TRAINING.md
 //
+// The same networks and settings are in base.json / sr32.json, for `cdm train` (npm run demo:train).
+//
 // Training resumes from the last checkpoint in runs/<stage>; a time limit (or Ctrl-C) saves a
 // checkpoint and stops. Build the packages first (`npm run build`).
 import { fileURLToPath } from 'node:url';
@@ -79,7 +81,7 @@ async function train(name, minutes) {
   }
 }
 
-/** Writes each stage's EMA weights as an adm-unet checkpoint, cascade.json, and TRAINING.md. */
+/** Writes each stage's EMA weights as an adm-unet checkpoint in stages/<name>, cascade.json, and TRAINING.md. */
 async function exportDemo() {
   const summary = [];
   for (const name of Object.keys(DEMO_STAGES)) {
@@ -87,7 +89,7 @@ async function exportDemo() {
     if (checkpoint === undefined) throw new Error(`No checkpoint in runs/${name}: train it first`);
     const denoiser = createAdmUnet(DEMO_STAGES[name].unet);
     for (const [key, variable] of denoiser.parameters()) variable.assign(tf.tensor(checkpoint.ema.get(key), variable.shape));
-    await admUnet.save(storage, name, denoiser);
+    await admUnet.save(storage, `stages/${name}`, denoiser);
     denoiser.dispose();
     const log = new TextDecoder().decode(await storage.read(`runs/${name}/log.jsonl`)).trim().split('\n').map((l) => JSON.parse(l));
     summary.push({ name, state: checkpoint.state, log });
@@ -105,7 +107,7 @@ async function exportDemo() {
         resolution: 16,
         numClasses: 10,
         nullClass: 10,
-        denoiser: { type: 'adm-unet', path: 'base' },
+        denoiser: { type: 'adm-unet', path: 'stages/base' },
         diffusion: { schedule: 'cosine', timesteps: TIMESTEPS },
         defaults: { sampler: 'ddim', steps: 'ddim50', guidanceScale: 2 },
       },
@@ -114,7 +116,7 @@ async function exportDemo() {
         resolution: 32,
         lowResolution: 16,
         upsample: 'bicubic',
-        denoiser: { type: 'adm-unet', path: 'sr32' },
+        denoiser: { type: 'adm-unet', path: 'stages/sr32' },
         diffusion: { schedule: 'cosine', timesteps: TIMESTEPS },
         augmentation: { name: 'gaussian-noise', options: AUGMENTATION },
         defaults: { sampler: 'ddim', steps: 'ddim25', augLevel: 50 },
@@ -131,7 +133,7 @@ async function exportDemo() {
     lines.push(`- loss: ${mean(first)} over the first ${first.length} log lines, ${mean(last)} over the last ${last.length}`, '');
   }
   await storage.write('TRAINING.md', new TextEncoder().encode(lines.join('\n')));
-  console.log('exported cascade.json, base/, sr32/ and TRAINING.md');
+  console.log('exported cascade.json, stages/base, stages/sr32 and TRAINING.md');
 }
 
 const [command, name] = process.argv.slice(2);

@@ -52,9 +52,11 @@ function stageFor(name, denoiser) {
   });
 }
 
+const useWasm = () => selectBackend('wasm', registerNodeBackends(createRegistry({ kind: 'backend' })));
+
 async function train(name, minutes) {
   const spec = DEMO_STAGES[name];
-  await selectBackend('wasm', registerNodeBackends(createRegistry({ kind: 'backend' })));
+  await useWasm();
   const denoiser = createAdmUnet(spec.unet);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), minutes * 60_000);
@@ -83,6 +85,7 @@ async function train(name, minutes) {
 
 /** Writes each stage's EMA weights as an adm-unet checkpoint in stages/<name>, cascade.json, and TRAINING.md. */
 async function exportDemo() {
+  await useWasm();
   const summary = [];
   for (const name of Object.keys(DEMO_STAGES)) {
     const checkpoint = await readCheckpoint(storage, `runs/${name}`);

@@ -94,6 +94,17 @@ describe('cdm sample', () => {
     expect(stderr).toMatch(/stages\[1\]\.denoiser \(.*\/gone\): No file at ".*gone\/config\.json"/);
   });
 
+  it('--demo samples the demo cascade that ships in apps/cli/demo', async () => {
+    const out = join(dir, 'demo.png');
+    const { code, stderr, json } = await cdm(['sample', '--demo', '--classes', 'ring,star', '--steps', '4,3', '--out', out, '--backend', 'wasm', '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(json()).toMatchObject({ ok: true, images: 2, resolution: 32, classNames: ['ring', 'star'] });
+    const png = await pngCodec().decode(new Uint8Array(await readFile(out)));
+    // 2 images → 2 columns of 32×32 with 7-row captions and 2 px padding: 2·34+2 = 70 by 34+7+2 = 43.
+    expect([png.width, png.height]).toEqual([70, 43]);
+  });
+
   it('--demo before the demo cascade exists says it is not trained yet and how to train it', async () => {
     const { code, stderr } = await cdm(['sample', '--demo'], { env: { CDM_DEMO_DIR: join(dir, 'no-demo-here') } });
     expect(code).toBe(3);

@@ -33,6 +33,17 @@ describe('fsStorage', () => {
     expect(await readdir(join(dir, 'a/b'))).toEqual(['model.safetensors']); // no temporary file left
   });
 
+  it('fails a read of a missing file with CDM_NOT_FOUND and an aborted read with CDM_ABORTED', async () => {
+    const storage = fsStorage(dir);
+    await expect(storage.read('nowhere/model.bin')).rejects.toThrow(
+      expect.objectContaining({ code: 'CDM_NOT_FOUND', message: expect.stringContaining('No file at "nowhere/model.bin"') }),
+    );
+    await storage.write('here.bin', Uint8Array.of(1));
+    const controller = new AbortController();
+    controller.abort();
+    await expect(storage.read('here.bin', { signal: controller.signal })).rejects.toThrow(expect.objectContaining({ code: 'CDM_ABORTED' }));
+  });
+
   it('replaces a file and refuses paths outside its root', async () => {
     const storage = fsStorage(dir);
     await storage.write('x.bin', filled(10, 1));

@@ -28,8 +28,16 @@ export function fsStorage(root: string): Storage {
     name: 'fs',
     async read(path: string, options: StorageReadOptions = {}) {
       const full = locate(path);
-      options.signal?.throwIfAborted();
-      const file = await open(full, 'r');
+      if (options.signal?.aborted) throw errors.aborted(`Reading ${path}`);
+      let file;
+      try {
+        file = await open(full, 'r');
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') throw errors.notFound(path, `the file system under ${base}`);
+        if (code === 'EISDIR') throw errors.invalidArgument('path', 'a file', `the directory ${path}`);
+        throw error;
+      }
       try {
         const total = (await file.stat()).size;
         const bytes = new Uint8Array(total);

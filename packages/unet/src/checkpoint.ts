@@ -1,14 +1,13 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { errors, joinPath, readSafetensors, writeSafetensors, type Storage } from '@cdm/core';
+import { readSafetensors, writeSafetensors, type Storage } from '@cdm/core';
+import { CONFIG_FILE, EMA_FILE, MODEL_FILE, checkpointPath, readCheckpointConfig } from './checkpoint-files';
 import { resolveUnetConfig, type ResolvedUnetConfig } from './config';
 import { assignParameters, exportStateDict, importStateDict } from './state-dict';
 import { createAdmUnet, type AdmUnet } from './unet';
 
 /** The factory name a checkpoint's config.json records. */
 export const UNET_DENOISER_NAME = 'adm-unet';
-export const CONFIG_FILE = 'config.json';
-export const MODEL_FILE = 'model.safetensors';
-export const EMA_FILE = 'ema.safetensors';
+export { CONFIG_FILE, EMA_FILE, MODEL_FILE } from './checkpoint-files';
 
 /** What config.json holds. */
 export interface UnetCheckpointConfig {
@@ -29,8 +28,6 @@ export interface LoadUnetOptions {
   readonly signal?: AbortSignal;
 }
 
-/** `dir/file` for a directory path or URL (`''` is the storage's root). */
-const join = (dir: string, file: string) => (dir === '' ? file : joinPath(dir, file));
 
 /**
  * Writes config.json and model.safetensors (and ema.safetensors) under `dir`. Tensors are stored
@@ -46,26 +43,14 @@ export async function saveUnet(storage: Storage, dir: string, model: AdmUnet, op
   const ema = options.ema === undefined ? undefined : writeSafetensors(await exportStateDict(specs, options.ema), metadata);
   const config: UnetCheckpointConfig = { denoiser: UNET_DENOISER_NAME, config: model.config };
   // Weights first, config last: a directory with a config.json is complete.
-  await storage.write(join(dir, MODEL_FILE), weights);
-  if (ema !== undefined) await storage.write(join(dir, EMA_FILE), ema);
-  await storage.write(join(dir, CONFIG_FILE), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
+  await storage.write(checkpointPath(dir, MODEL_FILE), weights);
+  if (ema !== undefined) await storage.write(checkpointPath(dir, EMA_FILE), ema);
+  await storage.write(checkpointPath(dir, CONFIG_FILE), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 }
 
 /** Reads and validates `dir/config.json`. */
 export async function readUnetConfig(storage: Storage, dir: string, signal?: AbortSignal): Promise<ResolvedUnetConfig> {
-  const path = join(dir, CONFIG_FILE);
-  const bytes = await storage.read(path, signal === undefined ? {} : { signal });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (cause) {
-    throw errors.invalidArgument(path, 'a JSON file', cause instanceof Error ? cause.message : String(cause));
-  }
-  const record = parsed as Partial<UnetCheckpointConfig> | null;
-  if (typeof record !== 'object' || record === null || record.denoiser !== UNET_DENOISER_NAME) {
-    throw errors.invalidArgument(`${path} "denoiser"`, `"${UNET_DENOISER_NAME}"`, record?.denoiser);
-  }
-  return resolveUnetConfig(record.config);
+  return resolveUnetConfig(await readCheckpointConfig(storage, dir, 'denoiser', UNET_DENOISER_NAME, signal));
 }
 
 /**
@@ -75,7 +60,7 @@ export async function readUnetConfig(storage: Storage, dir: string, signal?: Abo
  */
 export async function loadUnet(storage: Storage, dir: string, options: LoadUnetOptions = {}): Promise<AdmUnet> {
   const config = await readUnetConfig(storage, dir, options.signal);
-  const file = join(dir, (options.weights ?? 'model') === 'ema' ? EMA_FILE : MODEL_FILE);
+  const file = checkpointPath(dir, (options.weights ?? 'model') === 'ema' ? EMA_FILE : MODEL_FILE);
   const bytes = await storage.read(file, options.signal === undefined ? {} : { signal: options.signal });
   const { tensors } = readSafetensors(bytes);
   const model = createAdmUnet(config, { initialize: 'zeros' });

@@ -1,5 +1,6 @@
-import { errors, joinPath, readSafetensors, writeSafetensors, type Storage } from '@cdm/core';
-import { CONFIG_FILE, EMA_FILE, MODEL_FILE, type LoadUnetOptions, type SaveUnetOptions } from './checkpoint';
+import { readSafetensors, writeSafetensors, type Storage } from '@cdm/core';
+import type { LoadUnetOptions, SaveUnetOptions } from './checkpoint';
+import { CONFIG_FILE, EMA_FILE, MODEL_FILE, checkpointPath, readCheckpointConfig } from './checkpoint-files';
 import { resolveClassifierConfig, type ResolvedClassifierConfig } from './classifier-config';
 import { createAdmClassifier, type AdmClassifier } from './encoder-unet';
 import { assignParameters, exportStateDict, importStateDict } from './state-dict';
@@ -16,7 +17,6 @@ export interface ClassifierCheckpointConfig {
 export type SaveClassifierOptions = SaveUnetOptions;
 export type LoadClassifierOptions = LoadUnetOptions;
 
-const join = (dir: string, file: string) => (dir === '' ? file : joinPath(dir, file));
 
 /**
  * Writes config.json and model.safetensors (and ema.safetensors) under `dir`, like `saveUnet`:
@@ -29,26 +29,14 @@ export async function saveClassifier(storage: Storage, dir: string, model: AdmCl
   const weights = writeSafetensors(await exportStateDict(specs, model.parameters()), metadata);
   const ema = options.ema === undefined ? undefined : writeSafetensors(await exportStateDict(specs, options.ema), metadata);
   const config: ClassifierCheckpointConfig = { classifier: CLASSIFIER_MODEL_NAME, config: model.config };
-  await storage.write(join(dir, MODEL_FILE), weights);
-  if (ema !== undefined) await storage.write(join(dir, EMA_FILE), ema);
-  await storage.write(join(dir, CONFIG_FILE), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`)); // last: marks the directory complete
+  await storage.write(checkpointPath(dir, MODEL_FILE), weights);
+  if (ema !== undefined) await storage.write(checkpointPath(dir, EMA_FILE), ema);
+  await storage.write(checkpointPath(dir, CONFIG_FILE), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`)); // last: marks the directory complete
 }
 
 /** Reads and validates a classifier's `dir/config.json`. */
 export async function readClassifierConfig(storage: Storage, dir: string, signal?: AbortSignal): Promise<ResolvedClassifierConfig> {
-  const path = join(dir, CONFIG_FILE);
-  const bytes = await storage.read(path, signal === undefined ? {} : { signal });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (cause) {
-    throw errors.invalidArgument(path, 'a JSON file', cause instanceof Error ? cause.message : String(cause));
-  }
-  const record = parsed as Partial<ClassifierCheckpointConfig> | null;
-  if (typeof record !== 'object' || record === null || record.classifier !== CLASSIFIER_MODEL_NAME) {
-    throw errors.invalidArgument(`${path} "classifier"`, `"${CLASSIFIER_MODEL_NAME}"`, record?.classifier);
-  }
-  return resolveClassifierConfig(record.config);
+  return resolveClassifierConfig(await readCheckpointConfig(storage, dir, 'classifier', CLASSIFIER_MODEL_NAME, signal));
 }
 
 /**
@@ -58,7 +46,7 @@ export async function readClassifierConfig(storage: Storage, dir: string, signal
  */
 export async function loadClassifier(storage: Storage, dir: string, options: LoadClassifierOptions = {}): Promise<AdmClassifier> {
   const config = await readClassifierConfig(storage, dir, options.signal);
-  const file = join(dir, (options.weights ?? 'model') === 'ema' ? EMA_FILE : MODEL_FILE);
+  const file = checkpointPath(dir, (options.weights ?? 'model') === 'ema' ? EMA_FILE : MODEL_FILE);
   const { tensors } = readSafetensors(await storage.read(file, options.signal === undefined ? {} : { signal: options.signal }));
   const model = createAdmClassifier(config, { initialize: 'zeros' });
   try {

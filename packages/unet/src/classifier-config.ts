@@ -1,5 +1,5 @@
 import { errors } from '@cdm/core';
-import { DEFAULT_CHANNEL_MULT, bool, isRecord, list, oneOf, optionalPositiveInt, positiveInt } from './config-fields';
+import { DEFAULT_CHANNEL_MULT, bool, checkKnownKeys, isRecord, list, oneOf, optionalPositiveInt, positiveInt } from './config-fields';
 
 /**
  * How the classifier turns the middle block's features into logits (guided-diffusion's `pool`):
@@ -100,11 +100,7 @@ const KEYS: readonly (keyof ClassifierConfig)[] = [
  */
 export function resolveClassifierConfig(raw: unknown): ResolvedClassifierConfig {
   if (!isRecord(raw)) throw errors.invalidArgument('config', 'an object of classifier settings', raw);
-  for (const key of Object.keys(raw)) {
-    if (!(KEYS as readonly string[]).includes(key)) {
-      throw errors.invalidArgument(`config.${key}`, `no such setting (known: ${KEYS.join(', ')})`, raw[key]);
-    }
-  }
+  checkKnownKeys(raw, KEYS);
   const c = raw as unknown as ClassifierConfig;
   const imageSize = positiveInt('imageSize', c.imageSize);
   const dropout = c.dropout === undefined ? 0 : c.dropout;

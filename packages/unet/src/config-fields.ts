@@ -42,3 +42,10 @@ export function list(field: string, value: unknown, item: (f: string, v: unknown
   if (!Array.isArray(value)) throw errors.invalidArgument(`config.${field}`, 'an array of numbers', value);
   return value.map((v, i) => item(`${field}[${i}]`, v));
 }
+
+/** Refuses settings that are not in `known`, naming the first unknown one. */
+export function checkKnownKeys(raw: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key)) throw errors.invalidArgument(`config.${key}`, `no such setting (known: ${known.join(', ')})`, raw[key]);
+  }
+}

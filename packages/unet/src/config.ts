@@ -1,5 +1,5 @@
 import { errors, type ModelOutputType, type ResizeMethod } from '@cdm/core';
-import { DEFAULT_CHANNEL_MULT, bool, isRecord, list, oneOf, optionalPositiveInt, positiveInt } from './config-fields';
+import { DEFAULT_CHANNEL_MULT, bool, checkKnownKeys, isRecord, list, oneOf, optionalPositiveInt, positiveInt } from './config-fields';
 
 /** How the low-resolution image is upsampled to the stage resolution (core's `resizeImages`). */
 export type LowResUpsample = ResizeMethod;
@@ -131,11 +131,7 @@ const KEYS: readonly (keyof UnetConfig)[] = [
  */
 export function resolveUnetConfig(raw: unknown): ResolvedUnetConfig {
   if (!isRecord(raw)) throw errors.invalidArgument('config', 'an object of U-Net settings', raw);
-  for (const key of Object.keys(raw)) {
-    if (!(KEYS as readonly string[]).includes(key)) {
-      throw errors.invalidArgument(`config.${key}`, `no such setting (known: ${KEYS.join(', ')})`, raw[key]);
-    }
-  }
+  checkKnownKeys(raw, KEYS);
   const c = raw as unknown as UnetConfig;
   const imageSize = positiveInt('imageSize', c.imageSize);
   const inChannels = c.inChannels === undefined ? 3 : positiveInt('inChannels', c.inChannels);

@@ -49,3 +49,36 @@ export function checkKnownKeys(raw: Record<string, unknown>, known: readonly str
     if (!known.includes(key)) throw errors.invalidArgument(`config.${key}`, `no such setting (known: ${known.join(', ')})`, raw[key]);
   }
 }
+
+/** `dropout`: a probability in [0, 1), default 0. */
+export function dropoutField(value: unknown): number {
+  const dropout = value === undefined ? 0 : value;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw errors.invalidArgument('config.dropout', 'a probability in [0, 1)', dropout);
+  return dropout;
+}
+
+/** `channelMult`: positive multipliers, one per level (default by image size), and the resolution of each level. */
+export function channelMultField(value: unknown, imageSize: number): { channelMult: number[]; resolutions: number[] } {
+  const defaultMult = DEFAULT_CHANNEL_MULT[imageSize];
+  if (value === undefined && defaultMult === undefined) {
+    throw errors.invalidArgument('config.channelMult', `a list of multipliers (no default for imageSize ${imageSize})`, undefined);
+  }
+  const channelMult = list('channelMult', value ?? defaultMult, (f, v) => {
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw errors.invalidArgument(`config.${f}`, 'a positive number', v);
+    return v;
+  });
+  if (channelMult.length === 0) throw errors.invalidArgument('config.channelMult', 'at least one level', channelMult);
+  const levels = channelMult.length;
+  if (imageSize % 2 ** (levels - 1) !== 0) {
+    throw errors.invalidArgument('config.imageSize', `a multiple of 2^${levels - 1} for ${levels} levels (channelMult)`, imageSize);
+  }
+  return { channelMult, resolutions: channelMult.map((_, level) => imageSize / 2 ** level) };
+}
+
+/** `attentionResolutions`: each one of the network's level resolutions. */
+export function attentionResolutionsField(value: unknown, resolutions: readonly number[]): number[] {
+  return list('attentionResolutions', value ?? [], (f, v) => {
+    if (!resolutions.includes(v as number)) throw errors.invalidArgument(`config.${f}`, `one of this network's resolutions (${resolutions.join(', ')})`, v);
+    return v as number;
+  });
+}

@@ -1,5 +1,5 @@
 import { errors, type ModelOutputType, type ResizeMethod } from '@cdm/core';
-import { DEFAULT_CHANNEL_MULT, bool, checkKnownKeys, isRecord, list, oneOf, optionalPositiveInt, positiveInt } from './config-fields';
+import { attentionResolutionsField, bool, channelMultField, checkKnownKeys, dropoutField, isRecord, oneOf, optionalPositiveInt, positiveInt } from './config-fields';
 
 /** How the low-resolution image is upsampled to the stage resolution (core's `resizeImages`). */
 export type LowResUpsample = ResizeMethod;
@@ -145,30 +145,9 @@ export function resolveUnetConfig(raw: unknown): ResolvedUnetConfig {
     );
   }
   const numResBlocks = positiveInt('numResBlocks', c.numResBlocks);
-  const dropout = c.dropout === undefined ? 0 : c.dropout;
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
-    throw errors.invalidArgument('config.dropout', 'a probability in [0, 1)', dropout);
-  }
-  const defaultMult = DEFAULT_CHANNEL_MULT[imageSize];
-  if (c.channelMult === undefined && defaultMult === undefined) {
-    throw errors.invalidArgument('config.channelMult', `a list of multipliers (no default for imageSize ${imageSize})`, undefined);
-  }
-  const channelMult = list('channelMult', c.channelMult ?? defaultMult, (f, v) => {
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw errors.invalidArgument(`config.${f}`, 'a positive number', v);
-    return v;
-  });
-  if (channelMult.length === 0) throw errors.invalidArgument('config.channelMult', 'at least one level', channelMult);
-  const levels = channelMult.length;
-  if (imageSize % 2 ** (levels - 1) !== 0) {
-    throw errors.invalidArgument('config.imageSize', `a multiple of 2^${levels - 1} for ${levels} levels (channelMult)`, imageSize);
-  }
-  const resolutions = channelMult.map((_, level) => imageSize / 2 ** level);
-  const attentionResolutions = list('attentionResolutions', c.attentionResolutions ?? [], (f, v) => {
-    if (!resolutions.includes(v as number)) {
-      throw errors.invalidArgument(`config.${f}`, `one of this network's resolutions (${resolutions.join(', ')})`, v);
-    }
-    return v as number;
-  });
+  const dropout = dropoutField(c.dropout);
+  const { channelMult, resolutions } = channelMultField(c.channelMult, imageSize);
+  const attentionResolutions = attentionResolutionsField(c.attentionResolutions, resolutions);
   const numClasses = optionalPositiveInt('numClasses', c.numClasses);
   const classifierFreeGuidance = bool('classifierFreeGuidance', c.classifierFreeGuidance, false);
   if (classifierFreeGuidance && numClasses === null) {

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { createBackendRegistry, errors, selectBackend, type BackendSelection, type Registries } from '@cdm/core';
+import { errors, selectBackend, type BackendSelection, type Registries } from '@cdm/core';
 import { cliRegistries } from './cli-registries';
 import type { CliIo } from './io';
 import { createProgress, type Progress } from './progress';
@@ -32,7 +32,7 @@ export interface CommandContext {
   useBackend(): Promise<BackendSelection>;
 }
 
-/** The name that reaches tfjs' plain-JavaScript backend, which core's device class 'cpu' would resolve to wasm. */
+/** The plugin name of tfjs' plain-JavaScript backend (device class 'cpu' resolves to the best CPU backend, wasm). */
 export const TFJS_CPU = 'tfjs-cpu';
 
 /** Adds the common flags to a command. */
@@ -67,12 +67,6 @@ export function createContext(io: CliIo, flags: CommonFlags): CommandContext {
     result: (value) => {
       if (json) io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     },
-    async useBackend() {
-      if (device === TFJS_CPU) {
-        // Core's device 'cpu' means "the best CPU backend" (wasm); this name asks for tfjs-cpu itself.
-        return selectBackend('cpu', createBackendRegistry().use(registries.backends.get('cpu')));
-      }
-      return selectBackend(device, registries.backends);
-    },
+    useBackend: () => selectBackend(device, registries.backends),
   };
 }

@@ -12,7 +12,7 @@ describe('runCli', () => {
     const info = json();
     expect(info.node).toBe(process.version);
     expect(info.cpuThreads).toBeGreaterThan(0);
-    expect(info.backends.map((b: any) => b.name)).toEqual(['tensorflow-cuda', 'tensorflow', 'wasm', 'cpu']);
+    expect(info.backends.map((b: any) => b.name)).toEqual(['tensorflow-cuda', 'tensorflow', 'wasm', 'tfjs-cpu']);
     for (const b of info.backends) {
       expect(b).toMatchObject({ priority: expect.any(Number), gpu: expect.any(Boolean), training: expect.any(Boolean), supported: expect.any(Boolean) });
       if (!b.supported) expect(b.reason).toEqual(expect.any(String));
@@ -32,19 +32,19 @@ describe('runCli', () => {
   it('info for people lists the backends and the one selected', async () => {
     const { code, stdout } = await cdm(['info', '--backend', 'tfjs-cpu']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^ {2}yes {2}cpu +priority 100 {2}cpu, trains {2}<- selected$/m);
-    expect(stdout).toContain('Device "tfjs-cpu" uses cpu.');
+    expect(stdout).toMatch(/^ {2}yes {2}tfjs-cpu +priority 100 {2}cpu, trains {2}<- selected$/m);
+    expect(stdout).toContain('Device "tfjs-cpu" uses tfjs-cpu.');
   });
 
   it('an unknown backend is a usage error naming the registered ones; no GPU backend is exit 5', async () => {
     const info = await cdm(['info', '--backend', 'tpu', '--json']);
     expect(info.code).toBe(0); // info reports rather than fails
-    expect(info.json().selectionError).toContain('Unknown backend "tpu"; registered: tensorflow-cuda, tensorflow, wasm, cpu');
+    expect(info.json().selectionError).toContain('Unknown backend "tpu"; registered: tensorflow-cuda, tensorflow, wasm, tfjs-cpu');
     const dir = await tempDir();
     await writeFile(join(dir, 'cascade.json'), '{}');
     const unknown = await cdm(['sample', 'cascade.json', '--backend', 'tpu'], { cwd: dir });
     expect(unknown.code).toBe(EXIT_CODES.usage);
-    expect(unknown.stderr).toContain('cdm: Unknown backend "tpu"; registered: tensorflow-cuda, tensorflow, wasm, cpu. Ask for a device (auto, gpu, cpu)');
+    expect(unknown.stderr).toContain('cdm: Unknown backend "tpu"; registered: tensorflow-cuda, tensorflow, wasm, tfjs-cpu. Ask for a device (auto, gpu, cpu)');
     const gpu = await cdm(['sample', 'cascade.json', '--device', 'gpu'], { cwd: dir });
     if (!info.json().backends.find((b: any) => b.name === 'tensorflow-cuda').supported) {
       expect(gpu.code).toBe(EXIT_CODES.backend);

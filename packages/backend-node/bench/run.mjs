@@ -79,15 +79,14 @@ async function time(fn, repeats) {
 }
 
 async function benchBackend(backend) {
-  // init() directly: selectBackend('cpu') means "the best CPU backend" (wasm), not the tfjs-cpu plugin.
   await backend.init();
   const name = backend.name;
   const result = { backend: backend.name, tfjsBackend: tf.getBackend() };
   const a = tf.randomNormal([1024, 1024], 0, 1, 'float32', 1);
   const b = tf.randomNormal([1024, 1024], 0, 1, 'float32', 2);
-  result.matmulGflops = (2 * 1024 ** 3) / (await time(() => tf.matMul(a, b), name === 'cpu' ? 1 : 5)) / 1e6;
+  result.matmulGflops = (2 * 1024 ** 3) / (await time(() => tf.matMul(a, b), name === 'tfjs-cpu' ? 1 : 5)) / 1e6;
   tf.dispose([a, b]);
-  if (name === 'cpu' && !netOnCpu) return { ...result, skipped: 'U-Net: tfjs-cpu convolution gradients are scalar loops (minutes per step); --cpu-net yes to run' };
+  if (name === 'tfjs-cpu' && !netOnCpu) return { ...result, skipped: 'U-Net: tfjs-cpu convolution gradients are scalar loops (minutes per step); --cpu-net yes to run' };
 
   result.nets = [];
   for (const spec of nets.filter((n) => !n.missing)) {

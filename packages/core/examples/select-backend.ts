@@ -3,7 +3,8 @@ import { createBackendRegistry, selectBackend, type Backend } from '@cdm/core';
 
 /** tfjs' plain-JavaScript cpu backend as a cdm backend plugin: slow, but it runs everywhere. */
 export const cpuBackend: Backend = {
-  name: 'cpu',
+  name: 'tfjs-cpu',
+  engine: 'cpu', // the tfjs backend init() makes current
   priority: 1,
   // tfjs-backend-cpu 4.22 gets the ResizeNearestNeighbor gradient wrong for batch > 1, so: no training.
   capabilities: { training: false, gpu: false, asyncReadsOnly: false },
@@ -17,6 +18,7 @@ export const cpuBackend: Backend = {
 /** A GPU plugin as it looks on a machine without a GPU: 'auto' passes it over and records why. */
 export const absentGpuBackend: Backend = {
   name: 'webgpu',
+  engine: 'webgpu',
   priority: 3,
   capabilities: { training: true, gpu: true, asyncReadsOnly: true },
   isSupported: async () => ({ supported: false, reason: 'navigator.gpu is missing', install: 'webgpu' }),

@@ -25,7 +25,10 @@ export type CdmErrorCode =
   | 'CDM_UNREADABLE_FILE'
   // @cdm/cli
   | 'CDM_NOT_IMPLEMENTED'
-  | 'CDM_NOT_AVAILABLE';
+  | 'CDM_NOT_AVAILABLE'
+  // @cdm/backend-web
+  | 'CDM_HTTP_ERROR'
+  | 'CDM_READ_ONLY';
 
 export class CdmError extends Error {
   override readonly name = 'CdmError';
@@ -178,5 +181,22 @@ export const errors = {
   /** Something this installation does not include (e.g. a script that ships only with the repository). */
   notAvailable(what: string, hint: string) {
     return new CdmError('CDM_NOT_AVAILABLE', `${what} is not available`, hint);
+  },
+
+  // --- @cdm/backend-web ---
+  /** An HTTP request failed: a status other than 2xx (`status` set) or no response at all (`reason`). */
+  httpError(method: string, url: string, status: number | undefined, reason: string) {
+    return new CdmError(
+      'CDM_HTTP_ERROR',
+      status === undefined ? `${method} ${url} failed: ${reason}` : `${method} ${url} failed with HTTP ${status}${reason ? ` ${reason}` : ''}`,
+      status === undefined
+        ? 'Check the URL, the network connection and, for another origin, that the server sends CORS headers'
+        : 'Check that the server serves this file to this page (status 401/403: permissions; 5xx: the server)',
+    );
+  },
+
+  /** A write to a storage that only reads (HTTP, user-chosen files). */
+  readOnly(storage: string, path: string) {
+    return new CdmError('CDM_READ_ONLY', `Cannot write "${path}": ${storage} is read-only`, 'Write to a storage that supports writing (memoryStorage, or fsStorage in Node)');
   },
 } as const;

@@ -137,7 +137,7 @@ describe('README examples run and give the documented results', () => {
   it("select-backend: 'auto' passes over the unsupported GPU plugin and initialises cpu", async () => {
     const result = await selectBackend();
     expectReadmeOutput('select-backend');
-    expect(result.selected).toBe('cpu');
+    expect(result.selected).toBe('tfjs-cpu');
     expect(result.tfjsBackend).toBe('cpu');
     expect(result.tried).toEqual([{ name: 'webgpu', reason: 'navigator.gpu is missing' }]);
     expectNoLeaks();

@@ -133,9 +133,10 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
       if (sampler[i] !== undefined) p.sampler = sampler[i];
       if (eta[i] !== undefined) p.eta = eta[i];
       const w = guidance[i];
-      if (w !== undefined && w !== 1) {
+      if (w !== undefined) {
+        // An explicit w = 1 is passed on too: it switches off a stage default such as the demo base's w = 2.
         if (stage.nullClass !== undefined) p.guidanceScale = w;
-        else if (guidanceList.length > 1 || stages.every((s) => s.nullClass === undefined)) {
+        else if (w !== 1 && (guidanceList.length > 1 || stages.every((s) => s.nullClass === undefined))) {
           throw errors.invalidArgument(`--guidance (stage ${i}, ${stage.name})`, '1: this stage was not trained with a null class for classifier-free guidance', w);
         }
       }

@@ -61,7 +61,7 @@ describe('cdm train', () => {
     const first = await cdm(['train', config, '--backend', 'tfjs-cpu', '--json']);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.json()).toMatchObject({ ok: true, stage: 'base8', backend: 'cpu', step: 4, startStep: 0, stepsThisSession: 4 });
+    expect(first.json()).toMatchObject({ ok: true, stage: 'base8', backend: 'tfjs-cpu', step: 4, startStep: 0, stepsThisSession: 4 });
     expect(await state('runs/base8')).toMatchObject({ step: 4, examplesSeen: 8 });
 
     // Same command with a higher target: continues from step 4, does not start over.

@@ -44,13 +44,13 @@ describe('tensorflow backends', () => {
 });
 
 describe('registerNodeBackends', () => {
-  it('registers tensorflow-cuda, tensorflow, wasm and cpu with priorities 400, 300, 200, 100', () => {
+  it('registers tensorflow-cuda, tensorflow, wasm and tfjs-cpu with priorities 400, 300, 200, 100', () => {
     const registry = registerNodeBackends(createBackendRegistry());
     expect(registry.values().map((b) => [b.name, b.priority])).toEqual([
       ['tensorflow-cuda', 400],
       ['tensorflow', 300],
       ['wasm', 200],
-      ['cpu', 100],
+      ['tfjs-cpu', 100],
     ]);
     expect(registerNodeBackends(registry).list()).toHaveLength(4); // idempotent
     expect(nodeBackends().map((b) => b.name)).toEqual(registry.list());

@@ -9,7 +9,9 @@ import { registerCpuKernelFixes } from '../kernels/cpu/resize-nearest-neighbor-g
  */
 export function cpuBackend(): Backend {
   return {
-    name: 'cpu',
+    // Named apart from its engine: 'cpu' is the device class ("the best CPU backend").
+    name: 'tfjs-cpu',
+    engine: 'cpu',
     priority: 100,
     capabilities: { training: true, gpu: false, asyncReadsOnly: false },
     isSupported: async () => ({ supported: true }),

@@ -17,6 +17,7 @@ export function tensorflowBackend(options: TensorflowBackendOptions = {}): Backe
   const installed = options.isInstalled ?? isInstalled;
   return {
     name: 'tensorflow',
+    engine: 'tensorflow',
     priority: 300,
     capabilities: { training: true, gpu: false, asyncReadsOnly: false },
     async isSupported(): Promise<BackendSupport> {

@@ -27,6 +27,7 @@ export function tensorflowCudaBackend(options: TensorflowCudaBackendOptions = {}
   const hasCudaDevice = options.hasCudaDevice ?? nvidiaDriverLoaded;
   return {
     name: 'tensorflow-cuda',
+    engine: 'tensorflow',
     priority: 400,
     capabilities: { training: true, gpu: true, asyncReadsOnly: false },
     async isSupported(): Promise<BackendSupport> {

@@ -12,6 +12,7 @@ import { installWasmMemoryGuard } from '../memory/wasm-memory-guard';
 export function wasmBackend(): Backend {
   return {
     name: 'wasm',
+    engine: 'wasm',
     priority: 200,
     capabilities: { training: true, gpu: false, asyncReadsOnly: false },
     async isSupported(): Promise<BackendSupport> {

@@ -4,6 +4,7 @@ import { backends, createBackendRegistry } from './backend-registry';
 
 const fake: Backend = {
   name: 'fake',
+  engine: 'fake',
   priority: 1,
   capabilities: { training: false, gpu: false, asyncReadsOnly: false },
   isSupported: async () => ({ supported: true }),

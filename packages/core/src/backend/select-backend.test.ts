@@ -16,6 +16,7 @@ function fake(name: string, log: string[], options: FakeOptions = {}): Backend {
   const { support = { supported: true } } = options;
   return {
     name,
+    engine: name,
     priority: options.priority ?? 0,
     capabilities: { training: false, gpu: options.gpu ?? false, asyncReadsOnly: false },
     async isSupported() {

@@ -17,7 +17,14 @@ export interface BackendCapabilities {
  * `priority` down; `init()` registers the engine with tfjs and makes it current.
  */
 export interface Backend {
+  /** The plugin's name, what a user asks for (`selectBackend('wasm')`, `--backend tfjs-cpu`). */
   readonly name: string;
+  /**
+   * The tfjs backend that `init()` makes current, i.e. `tf.getBackend()` afterwards. Often equal to
+   * `name`; it differs where plugins share an engine (tensorflow-cuda runs tfjs' "tensorflow") or
+   * where the engine's own name is a device class (tfjs' "cpu" is the plugin "tfjs-cpu").
+   */
+  readonly engine: string;
   readonly priority: number;
   readonly capabilities: BackendCapabilities;
   /** Cheap and side-effect free: may look for packages or devices, never initialises them. */

@@ -26,6 +26,7 @@ export interface BackendCheck {
 /** Fails unless `backend` has a non-empty name, a finite priority and boolean capabilities. */
 export function checkBackendDescription(backend: Backend): void {
   expect(typeof backend.name === 'string' && backend.name !== '', 'backend.name must be a non-empty string').toBe(true);
+  expect(typeof backend.engine === 'string' && backend.engine !== '', 'backend.engine (the tfjs backend init() makes current) must be a non-empty string').toBe(true);
   expect(Number.isFinite(backend.priority), `backend.priority must be a finite number, got ${String(backend.priority)}`).toBe(true);
   for (const key of ['training', 'gpu', 'asyncReadsOnly'] as const) {
     expect(typeof backend.capabilities?.[key], `backend.capabilities.${key} must be a boolean`).toBe('boolean');

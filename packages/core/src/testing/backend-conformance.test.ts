@@ -61,7 +61,8 @@ const supported = async (): Promise<BackendSupport> => ({ supported: true });
 
 /** tfjs-cpu with the corrected resize gradient: it may then claim training. */
 const cpu: Backend = {
-  name: 'cpu',
+  name: 'tfjs-cpu',
+  engine: 'cpu',
   priority: 1,
   capabilities: { training: true, gpu: false, asyncReadsOnly: false },
   isSupported: supported,
@@ -75,6 +76,7 @@ const cpu: Backend = {
 /** tfjs-wasm as shipped: fast forward ops, but no Conv2DBackpropFilter, so no training. */
 const wasm: Backend = {
   name: 'wasm',
+  engine: 'wasm',
   priority: 2,
   capabilities: { training: false, gpu: false, asyncReadsOnly: false },
   isSupported: async () =>
@@ -89,6 +91,7 @@ const wasm: Backend = {
 /** A backend that cannot run here, to show the skip path: its tfjs checks must show as skipped. */
 const unavailable: Backend = {
   name: 'webgpu-in-node',
+  engine: 'webgpu',
   priority: 3,
   capabilities: { training: true, gpu: true, asyncReadsOnly: true },
   isSupported: async () => ({ supported: false, reason: 'navigator.gpu is missing', install: 'webgpu' }),

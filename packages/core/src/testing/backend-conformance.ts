@@ -75,17 +75,17 @@ export function describeBackendConformance(backend: Backend, options: BackendCon
 
       /** Runs one check, requiring it to stay on this backend and to leave no tensor behind. */
       const runCheck = async (check: BackendCheck, settings: CheckSettings) => {
-        expect(tf.getBackend(), 'another tfjs backend became current during the suite').toBe(backend.name);
+        expect(tf.getBackend(), 'another tfjs backend became current during the suite').toBe(backend.engine);
         const before = tf.memory().numTensors;
         assertClose(await check.run(settings));
         expect(tf.memory().numTensors - before, `${check.name} left tensors behind`).toBe(0);
       };
 
       it('init() makes it the current tfjs backend, and a second init() keeps existing tensors', async () => {
-        expect(tf.getBackend()).toBe(backend.name);
+        expect(tf.getBackend()).toBe(backend.engine);
         const kept = tf.tensor1d([1, 2, 3]);
         await backend.init();
-        expect(tf.getBackend()).toBe(backend.name);
+        expect(tf.getBackend()).toBe(backend.engine);
         expect(Array.from(await kept.data())).toEqual([1, 2, 3]);
         kept.dispose();
       });

@@ -1,3 +1,3 @@
 import { packageConfig } from '../../tsup.base';
 
-export default packageConfig({ index: 'src/index.ts', register: 'src/register.ts' });
+export default packageConfig({ index: 'src/index.ts', register: 'src/register.ts', testing: 'src/testing/index.ts' });

@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import { errors, selectBackend, type BackendSelection, type Registries } from '@cdm/core';
+import { MAX_WASM_THREADS } from '@cdm/backend-node';
 import { cliRegistries } from './cli-registries';
+import { parseInteger } from './parse-values';
 import type { CliIo } from './io';
 import { createProgress, type Progress } from './progress';
 
@@ -11,6 +13,7 @@ export interface CommonFlags {
   readonly quiet?: boolean;
   readonly backend?: string;
   readonly device?: string;
+  readonly threads?: string;
 }
 
 /** What a command's action works with: the io, the registries of this run, output helpers. */
@@ -42,7 +45,8 @@ export function withCommonFlags(command: Command): Command {
     .option('-v, --verbose', 'show stack traces for expected errors too')
     .option('-q, --quiet', 'no progress output')
     .addOption(new Option('--backend <name>', `auto | cpu | gpu | a backend name (wasm, tensorflow, tensorflow-cuda, ${TFJS_CPU})`))
-    .addOption(new Option('--device <name>', 'same as --backend'));
+    .addOption(new Option('--device <name>', 'same as --backend'))
+    .addOption(new Option('--threads <n>', `EXPERIMENTAL: WebAssembly threads for the wasm backend, 1–${MAX_WASM_THREADS} (default: CDM_WASM_THREADS, else 1)`));
 }
 
 export function createContext(io: CliIo, flags: CommonFlags): CommandContext {
@@ -50,7 +54,9 @@ export function createContext(io: CliIo, flags: CommonFlags): CommandContext {
     throw errors.invalidArgument('--device', `the same value as --backend ("${flags.backend}"), or only one of them`, flags.device);
   }
   const json = flags.json === true;
-  const registries = cliRegistries();
+  const threads = flags.threads === undefined ? undefined : parseInteger('--threads', flags.threads, 1);
+  if (threads !== undefined && threads > MAX_WASM_THREADS) throw errors.invalidArgument('--threads', `an integer from 1 to ${MAX_WASM_THREADS}`, flags.threads);
+  const registries = cliRegistries(threads === undefined ? {} : { wasmThreads: threads });
   const device = flags.backend ?? flags.device ?? 'auto';
   return {
     io,

@@ -43,5 +43,7 @@ export const EXIT_CODE_OF: Readonly<Record<CdmErrorCode, ExitCode>> = {
   CDM_OUT_OF_MEMORY: EXIT_CODES.backend,
   CDM_UNREADABLE_FILE: EXIT_CODES.notFound,
   CDM_NOT_IMPLEMENTED: EXIT_CODES.unavailable,
+  CDM_HTTP_ERROR: EXIT_CODES.notFound,
+  CDM_READ_ONLY: EXIT_CODES.usage,
   CDM_NOT_AVAILABLE: EXIT_CODES.unavailable,
 };

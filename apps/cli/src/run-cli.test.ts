@@ -53,6 +53,11 @@ describe('runCli', () => {
     const both = await cdm(['import', 'x.safetensors', '--config', 'c.json', '--out', 'o', '--backend', 'gpu', '--device', 'cpu']);
     expect(both.code).toBe(EXIT_CODES.usage);
     expect(both.stderr).toContain('Invalid --device: expected the same value as --backend ("gpu"), or only one of them');
+    for (const bad of ['0', '9', 'two']) {
+      const threads = await cdm(['info', '--threads', bad]);
+      expect(threads.code).toBe(EXIT_CODES.usage);
+      expect(threads.stderr).toContain('Invalid --threads');
+    }
   });
 
   it('commander usage errors exit 2 with a pointer to --help; --help and --version exit 0', async () => {
@@ -78,15 +83,10 @@ describe('runCli', () => {
     expect(neither.stderr).toContain('Invalid cascade: expected a cascade.json path (or --demo for the bundled demo), got undefined [CDM_INVALID_ARGUMENT]');
   });
 
-  it('eval is honestly not implemented yet: its own exit code and a coded message', async () => {
-    const { code, stderr, json } = await cdm(['eval', 'cascade.json', '--json']);
-    expect(code).toBe(EXIT_CODES.unavailable);
-    expect(stderr).toBe('cdm: cdm eval is not implemented yet. Metrics arrive with issue 9 (evaluation); until then, sample with `cdm sample` and inspect the grid [CDM_NOT_IMPLEMENTED]\n');
-    expect(json()).toEqual({
-      ok: false,
-      exitCode: 8,
-      error: { code: 'CDM_NOT_IMPLEMENTED', message: expect.stringContaining('cdm eval is not implemented yet'), hint: expect.stringContaining('issue 9') },
-    });
+  it('eval names a missing cascade.json (exit 3)', async () => {
+    const { code, json } = await cdm(['eval', 'cascade.json', '--json']);
+    expect(code).toBe(EXIT_CODES.notFound);
+    expect(json()).toMatchObject({ ok: false, exitCode: 3, error: { code: 'CDM_NOT_FOUND' } });
   });
 
   it('--verbose adds the stack trace to an expected error', async () => {

@@ -5,15 +5,20 @@
 // side by side with PyTorch on the same networks when python3 has torch; breaks each wasm step
 // down per kernel (tf.profile), and writes BENCHMARKS.md at the repository root.
 //
-// Options: --batch 16 --channels 64 --steps 3 --backends wasm,cpu --preset tiny-32 --out ../../BENCHMARKS.md
+// Also times a 3×3 convolution on wasm with 1 and 2 XNNPACK threads (bench/threads.mjs, the
+// experimental `wasmBackend({ threads })`), and records the machine's load average.
+//
+// Options: --batch 16 --channels 64 --steps 3 --backends wasm,tfjs-cpu --preset tiny-32 --out ../../BENCHMARKS.md
+//          --threads 1 (wasm XNNPACK threads for the U-Net runs) --thread-bench 1,2 (or 'no')
 import * as tf from '@tensorflow/tfjs-core';
 import { createBackendRegistry, selectBackend } from '@cdm/core';
-import { registerNodeBackends, wasmHeapBytes } from '@cdm/backend-node';
+import { registerNodeBackends, wasmHeapBytes, wasmThreadsCount } from '@cdm/backend-node';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { smallUNet } from './small-unet.mjs';
+import { measureWasmThreads } from './threads.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
@@ -23,9 +28,12 @@ const channels = Number(args.channels ?? 64);
 const steps = Number(args.steps ?? 3);
 const out = args.out ?? fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
 // tfjs-cpu's convolution gradients are scalar loops: a training step of this net takes minutes.
-const wanted = (args.backends ?? 'tensorflow-cuda,tensorflow,wasm,cpu').split(',');
+const wanted = (args.backends ?? 'tensorflow-cuda,tensorflow,wasm,tfjs-cpu').split(',');
 const netOnCpu = args['cpu-net'] === 'yes';
 const preset = args.preset ?? 'tiny-32';
+const wasmThreads = Number(args.threads ?? 1);
+const threadBench = args['thread-bench'] === 'no' ? [] : (args['thread-bench'] ?? '1,2').split(',').map(Number);
+const loadAtStart = os.loadavg();
 
 /** The networks to time: each builds { params, forward(x), loss(x, target), numParams, dispose }. */
 async function networks() {
@@ -81,7 +89,8 @@ async function time(fn, repeats) {
 async function benchBackend(backend) {
   await backend.init();
   const name = backend.name;
-  const result = { backend: backend.name, tfjsBackend: tf.getBackend() };
+  const threads = name === 'wasm' ? (wasmThreadsCount() ?? 1) : undefined;
+  const result = { backend: threads ? `wasm, ${threads} thread${threads > 1 ? 's' : ''}` : backend.name, tfjsBackend: tf.getBackend(), threads };
   const a = tf.randomNormal([1024, 1024], 0, 1, 'float32', 1);
   const b = tf.randomNormal([1024, 1024], 0, 1, 'float32', 2);
   result.matmulGflops = (2 * 1024 ** 3) / (await time(() => tf.matMul(a, b), name === 'tfjs-cpu' ? 1 : 5)) / 1e6;
@@ -136,7 +145,11 @@ function torchReference() {
 
 const results = [];
 for (const name of wanted) {
-  const registry = registerNodeBackends(createBackendRegistry());
+  const registry = registerNodeBackends(createBackendRegistry(), { wasm: { threads: wasmThreads } });
+  if (!registry.has(name)) {
+    results.push({ backend: name, unavailable: `no backend plugin named '${name}' (known: ${registry.list().join(', ')})` });
+    continue;
+  }
   const support = await registry.get(name).isSupported();
   if (!support.supported) {
     results.push({ backend: name, unavailable: support.reason });
@@ -148,12 +161,24 @@ for (const name of wanted) {
 const auto = (await selectBackend('auto', registerNodeBackends(createBackendRegistry()), { init: false })).backend.name;
 console.error('PyTorch reference…');
 const torch = torchReference();
+let threadsResult;
+if (threadBench.length > 0) {
+  console.error(`wasm threads ${threadBench.join(' vs ')}…`);
+  try {
+    threadsResult = measureWasmThreads({ threads: threadBench });
+  } catch (error) {
+    threadsResult = { failed: error.message.split('\n')[0] };
+  }
+}
+const loadAtEnd = os.loadavg();
 
 const fmt = (v, digits = 0) => (v === undefined || v === null ? '—' : Number(v).toFixed(digits));
 const lines = [];
 lines.push('# Benchmarks', '');
 lines.push(`Written by \`npm run bench\` in packages/backend-node on ${new Date().toISOString().slice(0, 10)}. Do not edit by hand.`, '');
+lines.push('Sampling in a browser (WebGPU, WebGL, WASM in headless Chromium) is timed by `npm run bench -w @cdm/playground`, in [apps/playground/BENCHMARKS.md](apps/playground/BENCHMARKS.md).', '');
 lines.push(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.versions.node}, tfjs-core ${tf.version_core}. The \`auto\` device picks **${auto}** here.`, '');
+lines.push(`Load average (1/5/15 min) at the start: ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')}; at the end: ${loadAtEnd.map((l) => l.toFixed(1)).join(' / ')}. The machine is shared with other jobs, so other processes compete for the ${os.cpus().length} cores: compare rows measured in the same run, not across runs.`, '');
 lines.push(`Batch ${batch}, 32×32×3 inputs, mse loss, Adam (lr 1e-4); a training step is forward + backward + Adam update. Times are the best of ${steps} runs after a warm-up (PyTorch: best of ${Math.max(steps, 3)}); matmul is 1024³ float32.`, '');
 lines.push('| backend | matmul 1024³ GFLOP/s | notes |', '|---|---|---|');
 for (const r of results) lines.push(`| ${r.backend} | ${r.unavailable ? '—' : fmt(r.matmulGflops, 1)} | ${r.unavailable ? `not available: ${r.unavailable}` : (r.skipped ?? '')} |`);
@@ -177,15 +202,32 @@ for (const spec of nets) {
   for (const run of [t.oneThread, t.allThreads]) {
     lines.push(`| PyTorch ${run.torch} CPU, ${run.threads} thread${run.threads > 1 ? 's' : ''} | ${run.params} | ${fmt(run.forwardMs)} | ${fmt(run.trainStepMs)} | — | — | — |`);
   }
-  const wasm = rows.find((r) => r.backend === 'wasm');
+  const wasm = rows.find((r) => r.backend.startsWith('wasm'));
   if (wasm) {
-    lines.push('', `wasm (1 thread) / PyTorch: forward ${(wasm.forwardMs / t.oneThread.forwardMs).toFixed(1)}×, train step ${(wasm.trainStepMs / t.oneThread.trainStepMs).toFixed(1)}× against 1 thread; ${(wasm.forwardMs / t.allThreads.forwardMs).toFixed(1)}× and ${(wasm.trainStepMs / t.allThreads.trainStepMs).toFixed(1)}× against ${t.allThreads.threads} threads. Target (issue 3): ≤ 2.0×.`);
+    lines.push('', `${wasm.backend} / PyTorch: forward ${(wasm.forwardMs / t.oneThread.forwardMs).toFixed(1)}×, train step ${(wasm.trainStepMs / t.oneThread.trainStepMs).toFixed(1)}× against 1 thread; ${(wasm.forwardMs / t.allThreads.forwardMs).toFixed(1)}× and ${(wasm.trainStepMs / t.allThreads.trainStepMs).toFixed(1)}× against ${t.allThreads.threads} threads. Target (issue 3): ≤ 2.0×.`);
   }
   for (const r of rows.filter((r) => r.kernels)) {
     const total = r.kernels.reduce((sum, k) => sum + k.ms, 0);
     lines.push('', `Where a ${r.backend} training step goes (tf.profile: ${fmt(total)} ms of kernel time; a replacement kernel counts as one):`, '');
     lines.push('| kernel | calls | ms | share |', '|---|---|---|---|');
     for (const k of r.kernels.slice(0, 15)) lines.push(`| ${k.kernel} | ${k.calls} | ${fmt(k.ms, 1)} | ${fmt((100 * k.ms) / total, 1)} % |`);
+  }
+}
+if (threadsResult) {
+  lines.push('', '## wasm threads (experimental)', '');
+  if (threadsResult.failed) {
+    lines.push(`The thread benchmark failed: ${threadsResult.failed}`);
+  } else {
+    const t = threadsResult;
+    lines.push(`A 3×3 convolution forward pass, [${t.shape.join(',')}] → 64 channels, on \`wasmBackend({ threads })\` (bench/threads.mjs). Each thread count runs in its own process, alternating, ${t.runs} timed runs each. Load average before: ${t.loadBefore.map((l) => l.toFixed(1)).join(' / ')}, after: ${t.loadAfter.map((l) => l.toFixed(1)).join(' / ')}.`, '');
+    lines.push('| threads asked | threads running | median ms | min ms | median of each round | GFLOP/s (median) | process CPU / wall | speed-up (median) |', '|---|---|---|---|---|---|---|---|');
+    const base = t.rows[0].medianMs;
+    for (const r of t.rows) {
+      lines.push(`| ${r.requested} | ${r.threads} | ${fmt(r.medianMs, 1)} | ${fmt(r.minMs, 1)} | ${r.medianPerRound.map((m) => fmt(m, 0)).join(', ')} | ${fmt(r.gflops, 1)} | ${fmt(r.cpuPerWall, 2)} | ${fmt(base / r.medianMs, 2)}× |`);
+    }
+    const warnings = t.rows.flatMap((r) => r.warnings);
+    if (warnings.length > 0) lines.push('', `Warnings: ${warnings.join('; ')}`);
+    lines.push('', 'A process CPU / wall ratio below the thread count means the process did not get that many cores: on this machine the kernel schedules each session (autogroup) as one unit, so when other sessions are busy extra threads cannot add CPU time.');
   }
 }
 lines.push('');

@@ -4,10 +4,11 @@
  * grids and dataset readers.
  */
 export { cpuBackend } from './backends/cpu-backend';
-export { nodeBackends, registerNodeBackends } from './backends/register-node-backends';
+export { nodeBackends, registerNodeBackends, type NodeBackendsOptions } from './backends/register-node-backends';
 export { tensorflowBackend, type TensorflowBackendOptions } from './backends/tensorflow-backend';
 export { tensorflowCudaBackend, type TensorflowCudaBackendOptions } from './backends/tensorflow-cuda-backend';
-export { wasmBackend } from './backends/wasm-backend';
+export { wasmBackend, type WasmBackendOptions } from './backends/wasm-backend';
+export { enableWasmThreads, MAX_WASM_THREADS, resolveWasmThreads, wasmThreadsCount, type WasmThreadsOptions, type WasmThreadsStatus } from './backends/wasm-threads';
 export { ensureGradients, missingGradients } from './gradients/ensure-gradients';
 export { registerCpuKernelFixes, resizeNearestNeighborGrad } from './kernels/cpu/resize-nearest-neighbor-grad';
 export { batchMatMul } from './kernels/wasm/batch-mat-mul';

@@ -8,21 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ShimResult } from './testing/browser/vitest-shim';
+import { CHROMIUM_ARGS, CHROMIUM_MISSING, CHROMIUM_PATH, hasChromium } from './testing/headless-chromium';
 import { startTestServer, type TestServer } from './testing/test-server';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const packagesDir = here('../../');
 
@@ -72,7 +60,7 @@ async function runInChromium(): Promise<{ outcome: PageOutcome; seconds: number;
   });
   const profile = await mkdtemp(join(tmpdir(), 'cdm-chromium-'));
   const { chromium } = await import('playwright-core');
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
   const console: string[] = [];
   try {
     const page = await context.newPage();
@@ -92,7 +80,7 @@ async function runInChromium(): Promise<{ outcome: PageOutcome; seconds: number;
   }
 }
 
-const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing — \`apt-get install chromium\` (Debian's package; Playwright cannot download browsers here), or set CHROMIUM_PATH`;
+const missing = hasChromium() ? undefined : `${CHROMIUM_MISSING} (Debian's package; Playwright cannot download browsers here), or set CHROMIUM_PATH`;
 
 describe.skipIf(missing !== undefined)(missing === undefined ? 'in headless Chromium' : `in headless Chromium — skipped: ${missing}`, async () => {
   if (missing !== undefined) {

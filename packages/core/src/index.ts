@@ -4,7 +4,7 @@
  */
 export { CdmError, errors, isCdmError, type CdmErrorCode } from './errors';
 export { createRegistry, type Named, type Registry, type RegistryOptions } from './registry';
-export { defaultRegistries, type CdmPluginModule, type Registries } from './registries';
+export { createRegistries, defaultRegistries, type CdmPluginModule, type Registries } from './registries';
 export { createRng, type Rng, type RngState } from './rng';
 export { randomNormal } from './random-normal';
 export { allFinite } from './all-finite';

@@ -1,31 +1,26 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CdmError, errors, isCdmError } from '@cdm/core';
-import { loadCascade, type CascadeManifest, type StageSampleParams } from '@cdm/cascade';
+import { errors } from '@cdm/core';
+import { loadCascade, type CascadeManifest } from '@cdm/cascade';
 import { imageGrid, pngCodec, tensorToImages } from '@cdm/backend-node';
 import { withCaption } from '../caption-grid';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
 import { requireDemoCascade } from '../demo';
 import { fileStorage, toStoragePath } from '../file-storage';
 import type { CliIo } from '../io';
-import { parseChoice, parseInteger, parseNumber, parsePerStage, parseSteps } from '../parse-values';
+import { parseChoice, parseInteger } from '../parse-values';
 import { pluginImporter } from '../plugins';
 import { formatSeconds } from '../progress';
 import { readJsonFile } from '../read-json';
+import { parseStageSampleFlags, withFlagNames, withStageSampleFlags, type StageSampleFlags } from '../stage-sample-flags';
 import type { RunState } from './index';
 
-interface SampleFlags extends CommonFlags {
+interface SampleFlags extends CommonFlags, StageSampleFlags {
   readonly demo?: boolean;
   readonly classes?: string;
   readonly n?: string;
   readonly seed?: string;
-  readonly steps?: string;
-  readonly sampler?: string;
-  readonly eta?: string;
-  readonly augLevel?: string;
-  readonly truncate?: boolean;
-  readonly guidance?: string;
   readonly weights?: string;
   readonly out?: string;
   readonly outDir?: string;
@@ -34,19 +29,15 @@ interface SampleFlags extends CommonFlags {
 }
 
 export function registerSample(program: Command, io: CliIo, state: RunState): void {
-  withCommonFlags(program.command('sample'))
-    .description('sample a cascade into a PNG grid; per-stage flags take comma-separated values, one per stage')
-    .argument('[cascade]', 'a cascade.json (or use --demo)')
-    .option('--demo', 'the demo cascade bundled with @cdm/cli')
-    .option('--classes <list>', 'class indices or names, e.g. 0,3,7 or circle,star (default: every class in turn)')
-    .option('--n <count>', 'number of images (default: one per --classes entry, else 16)')
-    .option('--seed <n>', 'random seed', '0')
-    .option('--steps <list>', 'sampling steps per stage, e.g. 50,25 or ddim50,ddim25')
-    .option('--sampler <list>', 'ddim or ddpm (or a plugin sampler), per stage')
-    .option('--eta <list>', 'DDIM eta per stage')
-    .option('--aug-level <list>', 'conditioning-augmentation level s per stage (super-resolution stages), e.g. 0,250')
-    .option('--truncate', 'truncated hand-over: the stage below stops at level s (needs --aug-level)')
-    .option('--guidance <list>', 'classifier-free guidance scale w per stage (1 = none)')
+  withStageSampleFlags(
+    withCommonFlags(program.command('sample'))
+      .description('sample a cascade into a PNG grid; per-stage flags take comma-separated values, one per stage')
+      .argument('[cascade]', 'a cascade.json (or use --demo)')
+      .option('--demo', 'the demo cascade bundled with @cdm/cli')
+      .option('--classes <list>', 'class indices or names, e.g. 0,3,7 or circle,star (default: every class in turn)')
+      .option('--n <count>', 'number of images (default: one per --classes entry, else 16)')
+      .option('--seed <n>', 'random seed', '0'),
+  )
     .option('--weights <which>', 'ema or model (default: what cascade.json says)')
     .option('-o, --out <file>', 'the PNG grid to write', 'samples.png')
     .option('--out-dir <dir>', 'also write each image as its own PNG here')
@@ -55,21 +46,6 @@ export function registerSample(program: Command, io: CliIo, state: RunState): vo
     .action(async (cascade: string | undefined, flags: SampleFlags) => {
       state.exitCode = await runSample(createContext(io, flags), cascade, flags);
     });
-}
-
-const FLAG_OF: Readonly<Record<string, string>> = { augLevel: '--aug-level', guidanceScale: '--guidance', steps: '--steps', sampler: '--sampler', eta: '--eta', truncate: '--truncate' };
-
-/** Runs the sampling call, renaming the per-stage fields its errors name (`stages[1].augLevel`) to the flags that set them. */
-async function withFlagNames<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    const match = isCdmError(error) ? /^Invalid stages\[(\d+)\]\.(\w+):/.exec(error.message) : null;
-    if (match === null || FLAG_OF[match[2]!] === undefined) throw error;
-    const cdmError = error as CdmError;
-    const message = cdmError.message.replace(/ \[CDM_[A-Z_]+\]$/, '').replace(match[0], `Invalid ${FLAG_OF[match[2]!]} (stage ${match[1]}):`);
-    throw new CdmError(cdmError.code, cdmError.hint === undefined ? message : message.slice(0, -(cdmError.hint.length + 2)), cdmError.hint, { cause: error });
-  }
 }
 
 /** Resolves --classes (indices or names) against the cascade's classes. */
@@ -115,39 +91,7 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
     const base = stages[0]!;
     const loadSeconds = (performance.now() - loadStart) / 1000;
 
-    const count = stages.length;
-    const steps = parsePerStage('--steps', flags.steps, count, parseSteps);
-    const sampler = parsePerStage('--sampler', flags.sampler, count, (item, flag) => {
-      if (!ctx.registries.samplers.has(item)) throw errors.invalidArgument(flag, `a sampler: ${ctx.registries.samplers.list().join(', ')}`, item);
-      return item;
-    });
-    const eta = parsePerStage('--eta', flags.eta, count, (item, flag) => parseNumber(flag, item));
-    const augLevel = parsePerStage('--aug-level', flags.augLevel, count, (item, flag) => parseInteger(flag, item, 0));
-    const guidanceList = flags.guidance?.split(',') ?? [];
-    const guidance = parsePerStage('--guidance', flags.guidance, count, (item, flag) => parseNumber(flag, item));
-    if (flags.truncate === true && count < 2) throw errors.invalidArgument('--truncate', 'a cascade with a super-resolution stage', `${count} stage`);
-
-    const params: StageSampleParams[] = stages.map((stage, i) => {
-      const p: { -readonly [K in keyof StageSampleParams]: StageSampleParams[K] } = {};
-      if (steps[i] !== undefined) p.steps = steps[i];
-      if (sampler[i] !== undefined) p.sampler = sampler[i];
-      if (eta[i] !== undefined) p.eta = eta[i];
-      const w = guidance[i];
-      if (w !== undefined) {
-        // An explicit w = 1 is passed on too: it switches off a stage default such as the demo base's w = 2.
-        if (stage.nullClass !== undefined) p.guidanceScale = w;
-        else if (w !== 1 && (guidanceList.length > 1 || stages.every((s) => s.nullClass === undefined))) {
-          throw errors.invalidArgument(`--guidance (stage ${i}, ${stage.name})`, '1: this stage was not trained with a null class for classifier-free guidance', w);
-        }
-      }
-      if (stage.superResolution !== undefined) {
-        if (augLevel[i] !== undefined) p.augLevel = augLevel[i];
-        if (flags.truncate === true) p.truncate = true;
-      } else if (augLevel[i] !== undefined && augLevel[i] !== 0 && flags.augLevel!.includes(',')) {
-        throw errors.invalidArgument(`--aug-level (stage ${i}, ${stage.name})`, '0 or an empty entry: the base stage has no conditioning to augment', augLevel[i]);
-      }
-      return p;
-    });
+    const params = parseStageSampleFlags(flags, stages, ctx.registries);
 
     const numClasses = base.numClasses;
     let labels: number[] | undefined;

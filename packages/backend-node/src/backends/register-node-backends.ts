@@ -2,15 +2,21 @@ import { backends, type Backend, type Registry } from '@cdm/core';
 import { cpuBackend } from './cpu-backend';
 import { tensorflowBackend } from './tensorflow-backend';
 import { tensorflowCudaBackend } from './tensorflow-cuda-backend';
-import { wasmBackend } from './wasm-backend';
+import { wasmBackend, type WasmBackendOptions } from './wasm-backend';
+
+/** Options of `nodeBackends` / `registerNodeBackends`. */
+export interface NodeBackendsOptions {
+  /** Options of the `wasm` backend, e.g. `{ threads: 2 }` (default: `CDM_WASM_THREADS`, else 1). */
+  readonly wasm?: WasmBackendOptions;
+}
 
 /** This package's backends, highest priority first: tensorflow-cuda, tensorflow, wasm, cpu. */
-export function nodeBackends(): Backend[] {
-  return [tensorflowCudaBackend(), tensorflowBackend(), wasmBackend(), cpuBackend()];
+export function nodeBackends(options: NodeBackendsOptions = {}): Backend[] {
+  return [tensorflowCudaBackend(), tensorflowBackend(), wasmBackend(options.wasm), cpuBackend()];
 }
 
 /** Registers this package's backends in `registry` (default: @cdm/core's `backends`); returns it. */
-export function registerNodeBackends(registry: Registry<Backend> = backends): Registry<Backend> {
-  for (const backend of nodeBackends()) if (!registry.has(backend.name)) registry.use(backend);
+export function registerNodeBackends(registry: Registry<Backend> = backends, options: NodeBackendsOptions = {}): Registry<Backend> {
+  for (const backend of nodeBackends(options)) if (!registry.has(backend.name)) registry.use(backend);
   return registry;
 }

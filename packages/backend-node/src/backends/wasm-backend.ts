@@ -3,13 +3,27 @@ import type { Backend, BackendSupport } from '@cdm/core';
 import { ensureGradients } from '../gradients/ensure-gradients';
 import { registerWasmTrainingKernels } from '../kernels/wasm/register-wasm-training-kernels';
 import { installWasmMemoryGuard } from '../memory/wasm-memory-guard';
+import { enableWasmThreads, resolveWasmThreads, wasmThreadsCount } from './wasm-threads';
+
+/** Options of `wasmBackend`. */
+export interface WasmBackendOptions {
+  /**
+   * EXPERIMENTAL. XNNPACK threads (1–8) on Node worker_threads, through tfjs-wasm's threaded SIMD
+   * build, which tfjs itself never loads in Node. Default: the `CDM_WASM_THREADS` environment
+   * variable, else 1. If the threaded build does not start, the backend warns and runs on 1 thread.
+   * Takes effect only if the tfjs `wasm` backend has not been used yet in this process.
+   */
+  readonly threads?: number;
+  /** Where warnings (threads that did not start) go. Default `console.warn`. */
+  readonly warn?: (message: string) => void;
+}
 
 /**
  * tfjs-wasm (XNNPACK, SIMD) with this package's training kernels: the fast CPU path when
- * TensorFlow's native library is not installed. Single-threaded in Node: tfjs turns WASM threads
- * off there (see the README for why threads are not patched in).
+ * TensorFlow's native library is not installed. One thread by default; `threads` (or
+ * `CDM_WASM_THREADS`) opts in to the experimental multi-threaded build (see the README).
  */
-export function wasmBackend(): Backend {
+export function wasmBackend(options: WasmBackendOptions = {}): Backend {
   return {
     name: 'wasm',
     engine: 'wasm',
@@ -19,10 +33,19 @@ export function wasmBackend(): Backend {
       return typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'object' ? { supported: true } : { supported: false, reason: 'WebAssembly is not available in this runtime' };
     },
     async init() {
+      const threads = resolveWasmThreads(options.threads); // an invalid value throws before anything starts
+      let warned = false;
+      const warn = (message: string) => {
+        warned = true;
+        (options.warn ?? console.warn)(message);
+      };
       // In Node the package loads its .wasm binaries from its own dist/ folder.
       await import('@tensorflow/tfjs-backend-wasm');
       await ensureGradients();
+      if (threads > 1 && tf.findBackend('wasm') === null) await enableWasmThreads(threads, { warn });
       if (tf.getBackend() !== 'wasm' && !(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed to load the WebAssembly module");
+      const running = wasmThreadsCount() ?? 1;
+      if (threads > 1 && running !== threads && !warned) warn(`wasm: running with ${running} thread(s), not the ${threads} asked for (threads only take effect before the wasm backend is first used)`);
       registerWasmTrainingKernels('wasm');
       installWasmMemoryGuard('wasm'); // a full heap throws CDM_OUT_OF_MEMORY instead of corrupting tensors
     },

@@ -3,9 +3,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { isCdmError } from '@cdm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleChildScript } from '../testing/bundle-child-script';
 import { fsStorage } from './fs-storage';
 
 let dir = '';
@@ -65,29 +65,17 @@ describe('fsStorage', () => {
     // The child runs this very module (bundled by esbuild) in plain Node, rewriting one 8 MiB file
     // with a new fill value each time, until the parent SIGKILLs it.
     // Written inside the package so that the child resolves tfjs from the workspace's node_modules.
-    const cache = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
-    await mkdir(cache, { recursive: true });
-    const bundle = join(await mkdtemp(join(cache, 'fs-storage-test-')), 'writer.mjs');
-    await build({
-      stdin: {
-        contents: `import { fsStorage } from ${JSON.stringify(fileURLToPath(new URL('./fs-storage.ts', import.meta.url)))};
+    const bundle = await bundleChildScript('fs-storage-writer', `import { fsStorage } from ${JSON.stringify(fileURLToPath(new URL('./fs-storage.ts', import.meta.url)))};
           const storage = fsStorage(process.argv[2]);
-          for (let i = 1; ; i++) { await storage.write('ckpt.bin', new Uint8Array(8 << 20).fill(i & 255)); process.stdout.write('w'); }`,
-        resolveDir: dir,
-        loader: 'ts',
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      outfile: bundle,
-      alias: { '@cdm/core': fileURLToPath(new URL('../../../core/src/index.ts', import.meta.url)) },
-      external: ['@tensorflow/*'],
-      logLevel: 'silent',
-    });
+          for (let i = 1; ; i++) { await storage.write('ckpt.bin', new Uint8Array(8 << 20).fill(i & 255)); process.stdout.write('w'); }`, dir);
     const root = join(dir, 'crash');
     await mkdir(root);
     let total = 0;
-    for (const delay of [150, 190, 230, 270, 320, 380]) {
+    // A loaded machine may start the child too slowly for the short delays to land during writes:
+    // longer ones follow until some did (at most 5 more).
+    const delays = [150, 190, 230, 270, 320, 380];
+    for (let round = 0; round < delays.length || (total === 0 && round < delays.length + 5); round++) {
+      const delay = delays[round] ?? 1500;
       const child = spawn(process.execPath, [bundle, root], { stdio: ['ignore', 'pipe', 'inherit'] });
       const closed = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
       let writes = 0;

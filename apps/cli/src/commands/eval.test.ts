@@ -1,0 +1,120 @@
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cdm, tempDir, writeMicroCascade } from '../testing/micro-cascade';
+
+let dir: string;
+let manifest: string;
+
+beforeAll(async () => {
+  dir = await tempDir('cdm-eval-');
+  manifest = await writeMicroCascade(dir);
+});
+
+/** Flags that keep a micro-cascade evaluation to a few seconds on tfjs-cpu. */
+const quick = (...extra: string[]) => ['--n', '12', '--batch', '6', '--steps', '2', '--cas-epochs', '2', ...(extra.includes('--backend') ? [] : ['--backend', 'tfjs-cpu']), ...extra];
+
+describe('cdm eval', () => {
+  it('samples, extracts features of generated and held-out real images, and reports every metric with its extractor', async () => {
+    const before = tf.memory().numTensors;
+    const out = join(dir, 'eval.json');
+    const cache = join(dir, 'cache');
+    const { code, stdout, stderr } = await cdm(['eval', manifest, ...quick('--seed', '4', '--cache-dir', cache, '--out', out, '--json', '--backend', 'wasm')]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ ok: true, backend: 'wasm', extractor: 'procedural-classifier-v1', samples: 12, seed: 4, resolution: 16 });
+    // The micro cascade's classes (circle, square, star, ring) are matched by name to procedural classes 0, 1, 5, 3.
+    expect(report.real).toMatchObject({ dataset: 'procedural', worldSeed: 7919, classes: ['circle', 'square', 'ring', 'star'], count: 12, cached: false });
+    expect(report.extractorFingerprint).toMatch(/^[0-9a-f]{8}$/); // of the shipped weights
+    expect(report.real.referenceStatistics).toBe(join(cache, `procedural-world7919-classes0.1.3.5-16px-n12-procedural-classifier-v1-${report.extractorFingerprint}.safetensors`));
+    const { fid, is, pr, cas, classAccuracy } = report.metrics;
+    expect(fid.extractor).toBe('procedural-classifier-v1');
+    expect(fid.value).toBeGreaterThan(0); // random micro weights: far from real images
+    expect(fid.value).toBeCloseTo(fid.meanTerm + fid.covarianceTerm, 6);
+    expect(is).toMatchObject({ splits: 10, extractor: 'procedural-classifier-v1' });
+    expect(is.mean).toBeGreaterThanOrEqual(1);
+    expect(is.mean).toBeLessThanOrEqual(10);
+    expect(pr).toMatchObject({ k: 3, extractor: 'procedural-classifier-v1' });
+    for (const v of [pr.precision, pr.recall, cas.top1, cas.top5, classAccuracy.value]) expect(v >= 0 && v <= 1).toBe(true);
+    expect(cas).toMatchObject({ trainExamples: 12, testExamples: 12, classifier: 'small-convnet[16,32,64,128]/128' });
+    expect(cas.top5).toBeGreaterThanOrEqual(cas.top1);
+    expect(report.stages.map((s: { params: unknown }) => s.params)).toEqual([{ steps: 2 }, { steps: 2 }]);
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual(report);
+    expect(tf.memory().numTensors).toBe(before);
+
+    // Again with the same seed: the reference statistics come from the cache, and the samples (so the FID) are the same.
+    const again = await cdm(['eval', manifest, ...quick('--seed', '4', '--cache-dir', cache, '--metrics', 'fid', '--out', join(dir, 'again.json'), '--json', '--backend', 'wasm')]);
+    expect(again.code).toBe(0);
+    expect(again.json().real.cached).toBe(true);
+    expect(again.json().metrics.fid.value).toBe(fid.value);
+    expect(Object.keys(again.json().metrics).sort()).toEqual(['classAccuracy', 'fid']);
+  });
+
+  it('prints progress and one line per metric for people', async () => {
+    const { code, stdout, stderr } = await cdm(['eval', manifest, ...quick('--metrics', 'fid,is', '--cache-dir', join(dir, 'cache2'), '--out', join(dir, 'people.json'))]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Evaluating micro \(base 8×8 → sr16 16×16\) on tfjs-cpu: 12 samples, features from procedural-classifier-v1$/m);
+    expect(stdout).toMatch(/^FID \(procedural-classifier-v1, 12 vs 12\): \d+\.\d{3}$/m);
+    expect(stdout).toMatch(/^Inception Score \(procedural-classifier-v1, 10 splits\): \d+\.\d{3} ± \d+\.\d{3}$/m);
+    expect(stdout).toMatch(/^Wrote .*people\.json in /m);
+    expect(stderr).toMatch(/^sampling 16×16: 12\/12 images/m);
+    expect(stderr).toMatch(/^features \(procedural-classifier-v1\): 12\/12 images/m);
+    expect(stderr).toMatch(/^reference features \(procedural-classifier-v1\): 12\/12 images/m);
+  });
+
+  it('uses a tfjs graph model as the extractor with --graph-model (no logits: the Inception Score is skipped, saying why)', async () => {
+    // A graph model that averages each channel over the image: features = per-channel means.
+    const model = join(dir, 'mean-model');
+    await mkdir(model, { recursive: true });
+    const dims = (shape: number[]) => ({ dim: shape.map((size) => ({ size: String(size) })) });
+    await writeFile(join(model, 'model.json'), JSON.stringify({
+      format: 'graph-model',
+      modelTopology: {
+        node: [
+          { name: 'input', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: dims([-1, 8, 8, 3]) } } },
+          { name: 'axes', op: 'Const', attr: { value: { tensor: { dtype: 'DT_INT32', tensorShape: dims([2]) } }, dtype: { type: 'DT_INT32' } } },
+          { name: 'pool', op: 'Mean', input: ['input', 'axes'], attr: { T: { type: 'DT_FLOAT' }, Tidx: { type: 'DT_INT32' }, keep_dims: { b: false } } },
+        ],
+        versions: { producer: 1286 },
+      },
+      weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'axes', shape: [2], dtype: 'int32' }] }],
+    }));
+    await writeFile(join(model, 'weights.bin'), new Uint8Array(Int32Array.from([1, 2]).buffer));
+    const { code, stderr, json } = await cdm(['eval', manifest, ...quick('--graph-model', model, '--feature-node', 'pool', '--input-size', '8', '--metrics', 'fid,is,pr', '--cache-dir', join(dir, 'cache3'), '--out', join(dir, 'g.json'), '--json')]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const { extractor, metrics } = json();
+    expect(extractor).toBe('graph-model:mean-model:pool');
+    expect(metrics.fid.extractor).toBe('graph-model:mean-model:pool');
+    expect(metrics.is).toEqual({ skipped: 'graph-model:mean-model:pool gives no logits (pass --logits-node)' });
+    expect(metrics.pr.extractor).toBe('graph-model:mean-model:pool');
+    expect(metrics.classAccuracy.extractor).toBe('procedural-classifier-v1'); // always the shipped classifier
+  });
+
+  it('names bad flags (exit 2)', async () => {
+    const metric = await cdm(['eval', manifest, '--metrics', 'fid,kid']);
+    expect(metric.code).toBe(2);
+    expect(metric.stderr).toContain('Invalid --metrics: expected one of fid, is, pr, cas, got "kid"');
+    const k = await cdm(['eval', manifest, '--n', '3', '--k', '3']);
+    expect(k.stderr).toContain('Invalid --k: expected an integer below --n (3), got "3"');
+    const node = await cdm(['eval', manifest, '--feature-node', 'pool']);
+    expect(node.stderr).toContain('Invalid --feature-node: expected nothing without --graph-model, got "pool"');
+    const dataset = await cdm(['eval', manifest, '--dataset', 'cifar10']);
+    expect(dataset.stderr).toContain('Invalid --dataset: expected one of procedural, got "cifar10"');
+    const one = await cdm(['eval', manifest, '--n', '1']);
+    expect(one.stderr).toContain('Invalid --n: expected at least 2 (a covariance needs two samples), got "1"');
+    const none = await cdm(['eval']);
+    expect(none.stderr).toContain('Invalid cascade: expected a cascade.json path (or --demo for the bundled demo)');
+  });
+
+  it('refuses --metrics cas for a cascade whose classes are not procedural classes', async () => {
+    const other = join(dir, 'other-classes.json');
+    const json = JSON.parse(await readFile(manifest, 'utf8'));
+    await writeFile(other, JSON.stringify({ ...json, classNames: ['cat', 'dog', 'circle', 'ring'] }));
+    const { code, stderr } = await cdm(['eval', other, ...quick('--metrics', 'cas', '--cache-dir', join(dir, 'cache4'))]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Invalid --metrics cas: expected a class-conditional cascade whose classNames are procedural classes (classes not in the procedural dataset: cat, dog)');
+  });
+});

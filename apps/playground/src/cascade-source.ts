@@ -1,0 +1,56 @@
+import type { Storage } from '@cdm/core';
+import { fetchStorage, fileStorage } from '@cdm/backend-web';
+
+/** Where a cascade comes from: the bundled demo, a cascade.json URL, or a folder the user dropped. */
+export type CascadeSource =
+  | { readonly kind: 'demo' }
+  | { readonly kind: 'url'; readonly url: string }
+  | { readonly kind: 'files'; readonly files: ReadonlyMap<string, Blob>; readonly label: string };
+
+/** A source opened as a storage plus the manifest's path inside it. */
+export interface OpenedSource {
+  readonly storage: Storage;
+  readonly manifestPath: string;
+  /** For the status line: "demo cascade", the URL, or the folder's name. */
+  readonly label: string;
+}
+
+/** Where the demo cascade is published on this site (see the staticFiles plugin in vite.config.ts). */
+export const DEMO_FOLDER = 'demo/';
+export const MANIFEST_NAME = 'cascade.json';
+
+/**
+ * The cascade.json among dropped files: the one nearest the top of the folder. Its directory is
+ * where the manifest's relative stage paths start.
+ */
+export function findManifest(paths: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  for (const path of paths) {
+    if (path !== MANIFEST_NAME && !path.endsWith(`/${MANIFEST_NAME}`)) continue;
+    if (best === undefined || path.split('/').length < best.split('/').length) best = path;
+  }
+  return best;
+}
+
+/**
+ * Opens `source` for `loadCascade`. URLs are read with fetch through the Cache API (a model fetched
+ * once comes from the cache afterwards, also offline); dropped files are read from memory.
+ */
+export function openSource(source: CascadeSource, pageUrl: string): OpenedSource {
+  switch (source.kind) {
+    case 'demo':
+      return { storage: fetchStorage(new URL(DEMO_FOLDER, pageUrl).href), manifestPath: MANIFEST_NAME, label: 'demo cascade' };
+    case 'url': {
+      const url = new URL(source.url, pageUrl);
+      const slash = url.pathname.lastIndexOf('/');
+      const name = url.pathname.slice(slash + 1) || MANIFEST_NAME;
+      const folder = new URL(url.pathname.slice(0, slash + 1), url).href;
+      return { storage: fetchStorage(folder), manifestPath: decodeURIComponent(name), label: url.href };
+    }
+    case 'files': {
+      const manifestPath = findManifest(source.files.keys());
+      if (manifestPath === undefined) throw new Error(`no ${MANIFEST_NAME} in the dropped files (${source.files.size} files from ${source.label}): drop the folder that holds it`);
+      return { storage: fileStorage(new Map(source.files)), manifestPath, label: source.label };
+    }
+  }
+}

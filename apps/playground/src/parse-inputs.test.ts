@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { InputError, formatSteps, parseInteger, parseNumber, parseSteps } from './parse-inputs';
+
+describe('parse-inputs', () => {
+  it('parses integers within bounds and names the control otherwise', () => {
+    expect(parseInteger('Seed', ' 42 ', 0)).toBe(42);
+    expect(() => parseInteger('Images', '0', 1, 16)).toThrow('Images: expected an integer from 1 to 16, got "0"');
+    expect(() => parseInteger('Seed', '1.5', 0)).toThrow(InputError);
+    expect(() => parseInteger('Seed', '', 0)).toThrow(/an integer ≥ 0/);
+  });
+
+  it('parses numbers', () => {
+    expect(parseNumber('η', '0.5', 0)).toBe(0.5);
+    expect(() => parseNumber('η', '-1', 0)).toThrow('η: expected a number ≥ 0, got "-1"');
+    expect(() => parseNumber('w', 'abc')).toThrow(/a number/);
+  });
+
+  it('parses steps as a count or ddimN, as the CLI does', () => {
+    expect(parseSteps('steps', '3')).toBe(3);
+    expect(parseSteps('steps', 'ddim25')).toBe('ddim25');
+    expect(() => parseSteps('base steps', 'fast')).toThrow('base steps: expected a step count (25) or "ddimN" spacing (ddim25), got "fast"');
+    expect(() => parseSteps('steps', '0')).toThrow(/integer ≥ 1/);
+  });
+
+  it('formats default steps back into the text box', () => {
+    expect([formatSteps('ddim50'), formatSteps(20), formatSteps([0, 10]), formatSteps(undefined)]).toEqual(['ddim50', '20', '0,10', '']);
+  });
+});

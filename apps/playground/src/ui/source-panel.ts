@@ -1,0 +1,56 @@
+import { BACKEND_CHOICES, type BackendChoice } from '../backend-choice';
+import type { CascadeSource } from '../cascade-source';
+import { el, field } from './dom';
+import { filesFromDrop, filesFromInput } from './dropped-files';
+
+export interface SourcePanelHandlers {
+  onSource(source: CascadeSource): void;
+  onBackend(choice: BackendChoice): void;
+}
+
+export interface SourcePanel {
+  readonly element: HTMLElement;
+  /** Enables or disables the controls (while a cascade loads). */
+  setBusy(busy: boolean): void;
+}
+
+/**
+ * Where the cascade comes from (the demo, a cascade.json URL, or a folder dropped on the page or
+ * picked) and which backend runs it. Ids: `load-demo`, `cascade-url`, `load-url`, `folder`, `backend`.
+ */
+export function sourcePanel(initialBackend: BackendChoice, handlers: SourcePanelHandlers): SourcePanel {
+  const demo = el('button', { id: 'load-demo', type: 'button' }, 'demo cascade');
+  demo.addEventListener('click', () => handlers.onSource({ kind: 'demo' }));
+  const url = el('input', { id: 'cascade-url', type: 'url', placeholder: 'https://…/cascade.json', size: 40 });
+  const loadUrl = el('button', { id: 'load-url', type: 'button' }, 'load URL');
+  loadUrl.addEventListener('click', () => url.value.trim() !== '' && handlers.onSource({ kind: 'url', url: url.value.trim() }));
+  const folder = el('input', { id: 'folder', type: 'file', webkitdirectory: true, multiple: true });
+  folder.addEventListener('change', () => {
+    if (folder.files === null || folder.files.length === 0) return;
+    const files = filesFromInput(folder.files);
+    const first = [...files.keys()][0] ?? 'folder';
+    handlers.onSource({ kind: 'files', files, label: first.split('/')[0] ?? 'folder' });
+  });
+  const backend = el('select', { id: 'backend' }, ...BACKEND_CHOICES.map((choice) => el('option', { value: choice, selected: choice === initialBackend }, choice)));
+  backend.addEventListener('change', () => handlers.onBackend(backend.value as BackendChoice));
+
+  const drop = el('div', { class: 'drop-zone', id: 'drop-zone' }, 'or drop a folder with a cascade.json here, or pick one: ', folder);
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    if (event.dataTransfer === null) return;
+    void filesFromDrop(event.dataTransfer).then((files) => handlers.onSource({ kind: 'files', files, label: [...files.keys()][0]?.split('/')[0] ?? 'dropped files' }));
+  });
+  const controls = [demo, url, loadUrl, folder, backend];
+  return {
+    element: el('div', { class: 'source' }, el('div', { class: 'row' }, el('span', {}, 'cascade:'), demo, url, loadUrl, field('backend', backend)), drop),
+    setBusy(busy) {
+      for (const control of controls) control.disabled = busy;
+    },
+  };
+}

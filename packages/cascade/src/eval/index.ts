@@ -1,0 +1,41 @@
+/** @cdm/cascade/eval: FID, Inception Score, precision/recall and CAS, with pluggable feature extractors. */
+export type { ExtractedFeatures, FeatureExtractor } from './feature-extractor';
+export { createSmallConvnet, resolveSmallConvnetConfig, type SmallConvnet, type SmallConvnetConfig, type SmallConvnetOutput } from './small-convnet';
+export { SMALL_CONVNET_FORMAT, loadSmallConvnet, saveSmallConvnet, type LoadedSmallConvnet, type SmallConvnetFile } from './small-convnet-checkpoint';
+export {
+  trainSmallConvnet,
+  warmupCosineLr,
+  type LabelledImages,
+  type SmallConvnetTrainingProgress,
+  type SmallConvnetTrainingResult,
+  type TrainSmallConvnetOptions,
+} from './train-small-convnet';
+export {
+  PROCEDURAL_CLASSIFIER_ASSET,
+  proceduralClassifierExtractor,
+  smallConvnetExtractor,
+  type ClassifierExtractor,
+  type ProceduralClassifierExtractorOptions,
+} from './procedural-classifier-extractor';
+export { renderProceduralExamples } from './procedural-examples';
+export { featureStatistics, type FeatureStatistics } from './feature-statistics';
+export { fid, type FidResult } from './fid';
+export { symmetricEigen, type SymmetricEigen } from './symmetric-eigen';
+export { inceptionScore, type InceptionScoreResult } from './inception-score';
+export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecallResult } from './precision-recall';
+export { topKAccuracy } from './top-k-accuracy';
+export { classificationAccuracyScore, type CasOptions, type CasResult } from './classification-accuracy-score';
+export { extractFeatures, type ExtractFeaturesOptions, type FeatureSet } from './extract-features';
+export {
+  REFERENCE_STATISTICS_FORMAT,
+  cachedReferenceStatistics,
+  decodeReferenceStatistics,
+  encodeReferenceStatistics,
+  referenceStatisticsFile,
+  type CachedReferenceOptions,
+  type ReferenceKey,
+  type ReferenceStatistics,
+} from './reference-statistics';
+export { fingerprint } from './fingerprint';
+export { storageModelHandler } from './storage-model-handler';
+export { graphModelExtractor, type GraphModelExtractorOptions, type GraphModelSource } from './graph-model-extractor';

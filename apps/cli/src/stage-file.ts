@@ -58,7 +58,12 @@ export async function readStageFile(dir: string): Promise<StageFile> {
  * relative to the manifest's directory, plugins merged, the class names of the first stage that
  * has them. Checks that each super-resolution stage is conditioned on the previous resolution.
  */
-export function assembleManifest(stages: readonly { dir: string; file: StageFile }[], manifestDir: string, name?: string): CascadeManifest {
+export function assembleManifest(
+  stages: readonly { dir: string; file: StageFile }[],
+  manifestDir: string,
+  about: { readonly name?: string | undefined; readonly description?: string | undefined } = {},
+): CascadeManifest {
+  const { name, description } = about;
   const plugins: string[] = [];
   stages.forEach(({ dir, file }, i) => {
     for (const plugin of file.plugins ?? []) {
@@ -82,6 +87,7 @@ export function assembleManifest(stages: readonly { dir: string; file: StageFile
     format: 'cdm-cascade',
     version: 1,
     ...(name === undefined ? {} : { name }),
+    ...(description === undefined ? {} : { description }),
     ...(classNames === undefined ? {} : { classNames }),
     ...(plugins.length === 0 ? {} : { plugins }),
     stages: stages.map(({ dir, file }) => {

@@ -11,6 +11,7 @@ import type { RunState } from './index';
 interface AssembleFlags extends CommonFlags {
   readonly out?: string;
   readonly name?: string;
+  readonly description?: string;
 }
 
 export function registerAssemble(program: Command, io: CliIo, state: RunState): void {
@@ -19,6 +20,7 @@ export function registerAssemble(program: Command, io: CliIo, state: RunState): 
     .argument('<stage-dirs...>', 'stage directories, in cascade order')
     .option('-o, --out <file>', 'the cascade.json to write', 'cascade.json')
     .option('--name <name>', 'a name for the cascade')
+    .option('--description <text>', 'a one-line description of the cascade')
     .action(async (dirs: string[], flags: AssembleFlags) => {
       state.exitCode = await runAssemble(createContext(io, flags), dirs, flags);
     });
@@ -32,7 +34,7 @@ async function runAssemble(ctx: CommandContext, dirs: readonly string[], flags: 
     const full = resolve(ctx.cwd, dir);
     stages.push({ dir: full, file: await readStageFile(full) });
   }
-  const manifest = assembleManifest(stages, dirname(out), flags.name);
+  const manifest = assembleManifest(stages, dirname(out), { name: flags.name, description: flags.description });
   await writeCascadeManifest(fileStorage(), toStoragePath(out), manifest);
   ctx.say(`Wrote ${out}: ${manifest.stages.map((s) => `${s.name} (${s.resolution}×${s.resolution})`).join(' → ')}`);
   ctx.result({ ok: true, out, manifest });

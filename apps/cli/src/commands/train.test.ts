@@ -131,12 +131,13 @@ describe('cdm train', () => {
     expect(stageJson.stage).toMatchObject({ lowResolution: 8, upsample: 'bilinear', augmentation: { name: 'gaussian-noise' } });
 
     const out = join(dir, 'cascades/micro/cascade.json');
-    const assembled = await cdm(['cascade', 'runs/base8/stage', 'runs/sr16/stage', '--out', out, '--name', 'trained-micro', '--json'], { cwd: dir });
+    const assembled = await cdm(['cascade', 'runs/base8/stage', 'runs/sr16/stage', '--out', out, '--name', 'trained-micro', '--description', 'two micro stages', '--json'], { cwd: dir });
     expect(assembled.code).toBe(0);
     const manifest = JSON.parse(await readFile(out, 'utf8'));
     expect(manifest.stages.map((s: any) => s.denoiser.path)).toEqual(['../../runs/base8/stage', '../../runs/sr16/stage']);
     expect(manifest.plugins).toEqual(['@cdm/unet', '@cdm/augment']);
     expect(manifest.classNames[5]).toBe('star');
+    expect([manifest.name, manifest.description]).toEqual(['trained-micro', 'two micro stages']);
 
     const grid = join(dir, 'trained.png');
     const sampled = await cdm(['sample', out, '--classes', 'star,ring', '--guidance', '2', '--out', grid, '--backend', 'tfjs-cpu', '--json']);

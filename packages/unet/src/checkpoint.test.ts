@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { isCdmError, memoryStorage, readSafetensors, writeSafetensors } from '@cdm/core';
+import { memoryStorage, readSafetensors, writeSafetensors } from '@cdm/core';
+import { codedError } from '@cdm/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_FILE, EMA_FILE, MODEL_FILE, loadUnet, loadUnetWeights, readUnetConfig, saveUnet } from './checkpoint';
 import type { UnetConfig } from './config';
@@ -23,20 +24,6 @@ async function snapshot(model: AdmUnet): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
   for (const [name, v] of model.parameters()) out.set(name, (await v.data()) as Float32Array);
   return out;
-}
-
-function codedError(promise: () => unknown): Promise<{ code: string; message: string }> {
-  return Promise.resolve()
-    .then(promise)
-    .then(
-      () => {
-        throw new Error('expected a CdmError');
-      },
-      (error: unknown) => {
-        if (!isCdmError(error)) throw error;
-        return { code: error.code, message: error.message };
-      },
-    );
 }
 
 describe('saveUnet / loadUnet', () => {

@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { isCdmError, memoryStorage, readSafetensors, writeSafetensors } from '@cdm/core';
+import { memoryStorage, readSafetensors, writeSafetensors } from '@cdm/core';
+import { codedError } from '@cdm/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildClassifierArchitecture, countClassifierParameters } from './classifier-architecture';
 import { CONFIG_FILE, MODEL_FILE } from './checkpoint';
@@ -22,20 +23,6 @@ const SMALL: ClassifierConfig = {
   useScaleShiftNorm: true,
   seed: 5,
 };
-
-function codedError(fn: () => unknown): Promise<{ code: string; message: string }> {
-  return Promise.resolve()
-    .then(fn)
-    .then(
-      () => {
-        throw new Error('expected a CdmError');
-      },
-      (error: unknown) => {
-        if (!isCdmError(error)) throw error;
-        return { code: error.code, message: error.message };
-      },
-    );
-}
 
 beforeAll(async () => {
   await tf.setBackend('wasm');

@@ -1,7 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, isCdmError } from '@cdm/core';
+import { createRng } from '@cdm/core';
+import { codedError } from '@cdm/core/testing';
 import { createAdmClassifier } from '@cdm/unet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classifierGuidance } from './classifier-guidance';
@@ -40,16 +41,6 @@ function logLikelihood(classifier: NoisyClassifier, x: tf.Tensor4D, t: tf.Tensor
 }
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, v, i) => s + v * b[i]!, 0);
-
-async function codedError(fn: () => unknown): Promise<{ code: string; message: string }> {
-  try {
-    await fn();
-  } catch (error) {
-    if (isCdmError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected a CdmError');
-}
 
 describe('classifierGuidance', () => {
   it('(a) its gradient matches central finite differences of log p(y | x_t) along several directions (ADM classifier)', async () => {

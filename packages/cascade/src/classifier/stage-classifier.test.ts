@@ -1,7 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import { GaussianDiffusion, createNoiseSchedule, createRng, ddimSampler, isCdmError, sample } from '@cdm/core';
+import { GaussianDiffusion, createNoiseSchedule, createRng, ddimSampler, sample } from '@cdm/core';
+import { codedError } from '@cdm/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCascade } from '../cascade/cascade';
 import { mixSeeds } from '../datasets/mix-seeds';
@@ -28,16 +29,6 @@ const classifier: NoisyClassifier = {
 };
 
 const diffusion = new GaussianDiffusion({ schedule: createNoiseSchedule('cosine', 100) });
-
-async function codedError(fn: () => unknown): Promise<{ code: string; message: string }> {
-  try {
-    await fn();
-  } catch (error) {
-    if (isCdmError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected a CdmError');
-}
 
 describe('a stage with a classifier', () => {
   it('samples with classifier guidance at classifierScale (default 1), exactly as core sample() with classifierGuidance', async () => {

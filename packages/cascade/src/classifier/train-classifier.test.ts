@@ -1,7 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import { GaussianDiffusion, createNoiseSchedule, isCdmError, memoryStorage } from '@cdm/core';
+import { GaussianDiffusion, createNoiseSchedule, memoryStorage } from '@cdm/core';
+import { codedError } from '@cdm/core/testing';
 import { createAdmClassifier, type ClassifierConfig } from '@cdm/unet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { proceduralDataset } from '../datasets';
@@ -31,16 +32,6 @@ const TINY: ClassifierConfig = {
   seed: 1,
 };
 const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-
-async function codedError(fn: () => unknown): Promise<{ code: string; message: string }> {
-  try {
-    await fn();
-  } catch (error) {
-    if (isCdmError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected a CdmError');
-}
 
 describe('trainClassifier', () => {
   it('(c) learns the 10 procedural classes at 16×16 from noisy x_t (t ≤ 20) in 60 steps: loss < 1.7, accuracy ≥ 0.3 (chance 0.1)', async () => {

@@ -26,6 +26,7 @@ export {
   type AugmentationCheckOptions,
 } from './augmentation-checks';
 export { assertClose, compareToReference, readValues, type Comparison } from './compare';
+export { codedError } from './coded-error';
 export * as referenceOps from './reference-ops';
 export type { NdArray } from './reference-ops';
 export { gaussianOracle, type GaussianOracleOptions } from './gaussian-oracle';

@@ -12,5 +12,4 @@ export { register } from './plugin';
 export { fetchStorage, DEFAULT_MODEL_CACHE, type FetchStorage, type FetchStorageOptions } from './storage/fetch-storage';
 export { fileStorage, commonRootFolder, type ChosenFiles, type FileStorage } from './storage/file-storage';
 export { canvasCodec } from './image/canvas-codec';
-export { tensorToRawImages } from './image/tensor-to-raw-images';
 export { rawImageToImageData, rawImageToRgba, rgbaToRawImage, checkRawImage } from './image/raw-image-to-image-data';

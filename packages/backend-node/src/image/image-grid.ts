@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { errors, type ImageCodec, type RawImage, type Storage } from '@cdm/core';
+import { errors, tensorToRawImages, type ImageCodec, type RawImage, type Storage } from '@cdm/core';
 import { checkRawImage } from './png-codec';
 
 export interface ImageGridOptions {
@@ -12,21 +12,10 @@ export interface ImageGridOptions {
 }
 
 /**
- * NHWC images in [−1, 1] (a batch the models produce) as 8-bit RawImages: x ↦ round((x + 1)·127.5),
- * clipped to 0…255.
+ * NHWC images in [−1, 1] as 8-bit RawImages: core's `tensorToRawImages`, kept under this name for
+ * the PNG and grid writers here.
  */
-export async function tensorToImages(images: tf.Tensor4D): Promise<RawImage[]> {
-  const [n, height, width, channels] = images.shape;
-  if (channels !== 1 && channels !== 3 && channels !== 4) throw errors.shapeMismatch('images', '[N, H, W, 1 | 3 | 4]', images.shape);
-  const values = await images.data();
-  const size = height * width * channels;
-  return Array.from({ length: n }, (_, i) => ({
-    width,
-    height,
-    channels,
-    data: Uint8Array.from(values.subarray(i * size, (i + 1) * size), (v) => Math.min(255, Math.max(0, Math.round((v + 1) * 127.5)))),
-  }));
-}
+export const tensorToImages = tensorToRawImages;
 
 /** Tiles equally sized images row by row into one image with `padding` pixels between them. */
 export function imageGrid(images: readonly RawImage[], options: ImageGridOptions = {}): RawImage {

@@ -1,10 +1,10 @@
+import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { wasmBackend } from '../backends/wasm-backend';
 import { tensorToRawImages } from './tensor-to-raw-images';
 
 describe('tensorToRawImages', () => {
-  beforeAll(() => wasmBackend().init());
+  beforeAll(() => tf.setBackend('cpu'));
 
   it('maps [−1, 1] to 0…255 by round((x + 1)·127.5), clipping, one RawImage per batch entry', async () => {
     const images = tf.tensor4d([-1, 0, 1, -2, 2, 0.5, 0.002, -0.002, -1, 1, 1, -1], [2, 1, 2, 3]);

@@ -1,10 +1,11 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { errors, type RawImage } from '@cdm/core';
+import type { RawImage } from '../contracts/image-codec';
+import { errors } from '../errors';
 
 /**
  * NHWC images in [−1, 1] (what a cascade samples) as 8-bit RawImages, x ↦ round((x + 1)·127.5)
- * clipped to 0…255 — the same mapping @cdm/backend-node uses for PNGs. Reads asynchronously, so it
- * works on WebGPU; does not dispose `images`.
+ * clipped to 0…255 — what the platform packages' PNG writers
+ * and canvases show. Reads asynchronously, so it works on WebGPU; does not dispose `images`.
  */
 export async function tensorToRawImages(images: tf.Tensor4D): Promise<RawImage[]> {
   const [count, height, width, channels] = images.shape;

@@ -2,8 +2,8 @@
 # The conditioning-augmentation ablation of Ho et al. 2021 (CDM, table 4), reproduced small, with the
 # CLI only. Run from the repository root after `npm install && npm run build`:
 #
-#   bash docs/ablation/run.sh train      # the three super-resolution stages, two at a time (resumable)
-#   bash docs/ablation/run.sh eval       # every row of the table into docs/ablation/results/*.json
+#   bash docs/ablation/run.sh train      # the three super-resolution stages at once (resumable)
+#   bash docs/ablation/run.sh eval       # every row of the table into docs/ablation/results/*.json (skips rows already there)
 #
 # All three share the demo's trained 16×16 base (apps/cli/demo/stages/base) and differ only in the
 # super-resolution stage's training-time augmentation: none, Gaussian noise (amortised s ≤ 500), or
@@ -11,36 +11,44 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 CDM="node ../../apps/cli/dist/cli.js"
-N="${N:-500}"
+N="${N:-250}"
+STEPS="${STEPS:-800}"
 VARIANTS=(sr-none sr-noise sr-noise-blur)
 
 case "${1:-}" in
   train)
-    $CDM train sr-none.json --quiet &
-    $CDM train sr-noise.json --quiet
+    # All three at once, one process each (on 2 cores: 4.3 s a step each, 800 steps in about an hour).
+    $CDM train sr-none.json --quiet --steps "$STEPS" &
+    $CDM train sr-noise.json --quiet --steps "$STEPS" &
+    $CDM train sr-noise-blur.json --quiet --steps "$STEPS" &
     wait
-    $CDM train sr-noise-blur.json --quiet
     ;;
   eval)
     mkdir -p results
     for v in "${VARIANTS[@]}"; do
       $CDM cascade ../../apps/cli/demo/stages/base "stages/$v" --name "$v" --out "stages/$v.cascade.json"
     done
-    # Base: DDPM with 100 evenly spaced steps (as guided-diffusion spaces them), so the levels it passes
-    # through, where a truncated hand-over can stop, are 1, 11, 21, …, 51, 62, … (spacedTimesteps(1000, 100) + 1):
-    # the ones nearest 50, 100, 250 and 500 are 51, 102, 253 and 495.
-    SAMPLING=(--sampler ddpm,ddpm --steps 100,50 --guidance 2,1)
-    # (a) no augmentation: only s = 0 makes sense.
-    $CDM eval stages/sr-none.cascade.json --n "$N" "${SAMPLING[@]}" --aug-level 0,0 --out results/sr-none-s0.json
-    # (b), (c): sweep the sampling-time level s, with the clean and the truncated hand-over.
-    for v in sr-noise sr-noise-blur; do
-      for s in 0 51 102 253 495; do
-        $CDM eval "stages/$v.cascade.json" --n "$N" "${SAMPLING[@]}" --aug-level "0,$s" --out "results/$v-s$s.json"
-        if [ "$s" != 0 ]; then
-          $CDM eval "stages/$v.cascade.json" --n "$N" "${SAMPLING[@]}" --aug-level "0,$s" --truncate --out "results/$v-s$s-truncated.json"
-        fi
-      done
-    done
+    # The base runs once, through the demo cascade (DDPM, 100 evenly spaced steps, guidance w = 2), and its
+    # samples are saved with its states at the levels a truncated hand-over stops at: a 100-step run
+    # passes through 1, 11, 21, …, 51, 62, … (its respaced timesteps plus one), and the ones nearest
+    # 50, 100, 250 and 500 are 51, 102, 253 and 495. Every row below then starts from these very images,
+    # so the rows differ only in their super-resolution stage and the hand-over.
+    HANDOVER=results/handover.safetensors
+    SAMPLING=(--n "$N" --sampler ddpm,ddpm --steps 100,25 --guidance 2,1)
+    [ -f "$HANDOVER" ] || $CDM eval ../../apps/cli/demo/cascade.json "${SAMPLING[@]}" --aug-level 0,0 \
+      --save-handover "$HANDOVER" --handover-levels 51,102,253,495 --grid results/demo-s0.png --out results/demo-s0.json
+    row() { # variant, s, [--truncate]
+      local name="$1-s$2${3:+-truncated}"
+      [ -f "results/$name.json" ] || $CDM eval "stages/$1.cascade.json" "${SAMPLING[@]}" --aug-level "0,$2" ${3:-} \
+        --handover "$HANDOVER" --grid "results/$name.png" --out "results/$name.json"
+    }
+    # (a) no augmentation: only s = 0 makes sense. (b), (c): sweep s, with the clean and the truncated
+    # hand-over. Two processes at a time, one per core.
+    sweep() { row "$1" 0; for s in 51 102 253 495; do row "$1" "$s"; row "$1" "$s" --truncate; done; }
+    (row sr-none 0 && sweep sr-noise) & first=$!
+    sweep sr-noise-blur & second=$!
+    wait "$first"
+    wait "$second"
     ;;
   *)
     echo "usage: bash docs/ablation/run.sh train|eval" >&2

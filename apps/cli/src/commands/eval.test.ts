@@ -2,6 +2,8 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pngCodec } from '@cdm/backend-node';
+import { decodeHandover } from '../handover-file';
 import { cdm, tempDir, writeMicroCascade } from '../testing/micro-cascade';
 
 let dir: string;
@@ -92,6 +94,52 @@ describe('cdm eval', () => {
     expect(metrics.pr.extractor).toBe('graph-model:mean-model:pool');
     expect(metrics.classAccuracy.extractor).toBe('procedural-classifier-v1'); // always the shipped classifier
   });
+
+  it('saves the hand-over once and evaluates the last stage from it: the same samples as full runs, clean and truncated', async () => {
+    const cache = join(dir, 'cache-handover');
+    const handover = join(dir, 'handover.safetensors');
+    const ddpm = ['--sampler', 'ddpm,ddpm', '--steps', '4,2', '--metrics', 'fid', '--cache-dir', cache, '--json'];
+    // DDPM with 4 of 100 steps visits timesteps 99, 66, 33, 0: the levels it can stop at are 67, 34 and 1.
+    const saved = await cdm(['eval', manifest, ...quick(...ddpm, '--aug-level', '0,0', '--save-handover', handover, '--handover-levels', '34,67', '--grid', join(dir, 'grid.png'))]);
+    expect(saved.stderr).toBe('');
+    expect(saved.code).toBe(0);
+    const file = decodeHandover(new Uint8Array(await readFile(handover)), '--handover', handover);
+    expect(file.count).toBe(12);
+    expect([...file.levels.keys()]).toEqual([0, 34, 67]);
+    expect(Array.from(file.labels!)).toEqual(Array.from({ length: 12 }, (_, i) => i % 4));
+    expect(file.imageShape).toEqual([8, 8, 3]);
+    expect(file.provenance).toMatchObject({ cascade: manifest, seed: 1, batch: 6, stages: [{ name: 'base', resolution: 8, params: { sampler: 'ddpm', steps: 4 } }] });
+    const grid = await pngCodec().decode(new Uint8Array(await readFile(join(dir, 'grid.png'))));
+    expect(grid.width).toBeGreaterThan(4 * 16); // 12 images of 16×16 in 4 class columns, with captions
+    const fromFile = await cdm(['eval', manifest, ...quick(...ddpm, '--aug-level', '0,0', '--handover', handover)]);
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.json().metrics.fid.value).toBe(saved.json().metrics.fid.value);
+    expect(fromFile.json().handover).toMatchObject({ file: handover, level: 0, seed: 1 });
+
+    const truncated = ['--aug-level', '0,34', '--truncate'];
+    const full = await cdm(['eval', manifest, ...quick(...ddpm, ...truncated)]);
+    const fromState = await cdm(['eval', manifest, ...quick(...ddpm, ...truncated, '--handover', handover)]);
+    expect(fromState.json().handover.level).toBe(34);
+    expect(fromState.json().metrics.fid.value).toBe(full.json().metrics.fid.value);
+    // (The micro networks' zero-initialised output layers ignore their input, so the FIDs above compare
+    // the noise; the cascade's own tests check that the hand-over really conditions the stage.)
+    const [clean, atLevel] = [file.levels.get(0)!, file.levels.get(34)!];
+    expect(Math.max(...clean.map((v, i) => Math.abs(v - atLevel[i]!)))).toBeGreaterThan(0.05);
+
+    const missing = await cdm(['eval', manifest, ...quick(...ddpm, '--aug-level', '0,1', '--truncate', '--handover', handover)]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('expected images at level 1 for a truncated hand-over at s = 1 (record them with --save-handover --handover-levels 1)');
+    const wrongLevel = await cdm(['eval', manifest, ...quick(...ddpm, '--save-handover', join(dir, 'x.safetensors'), '--handover-levels', '30')]);
+    expect(wrongLevel.code).toBe(2);
+    expect(wrongLevel.stderr).toContain('Invalid --handover-levels: expected levels stage "base" passes through with these sampling settings (1, 34, 67), got "30"');
+    const both = await cdm(['eval', manifest, '--handover', handover, '--save-handover', join(dir, 'y.safetensors')]);
+    expect(both.stderr).toContain('Invalid --save-handover: expected nothing with --handover');
+    const notHandover = await cdm(['eval', manifest, '--handover', join(dir, 'sr16', 'model.safetensors')]);
+    expect(notHandover.code).toBe(2);
+    expect(notHandover.stderr).toContain('expected a hand-over file written by cdm eval --save-handover');
+    const tooFew = await cdm(['eval', manifest, '--n', '20', '--handover', handover]);
+    expect(tooFew.stderr).toContain('Invalid --handover: expected at least --n (20) images');
+  }, 300_000);
 
   it('names bad flags (exit 2)', async () => {
     const metric = await cdm(['eval', manifest, '--metrics', 'fid,kid']);

@@ -1,11 +1,13 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
+import { imageGrid, pngCodec, tensorToImages } from '@cdm/backend-node';
 import { errors } from '@cdm/core';
-import { PROCEDURAL_CLASSES, loadCascade, mixSeeds, proceduralDataset, type CascadeManifest } from '@cdm/cascade';
+import { PROCEDURAL_CLASSES, loadCascade, proceduralDataset, type CascadeManifest } from '@cdm/cascade';
 import {
   PROCEDURAL_CLASSIFIER_ASSET,
   cachedReferenceStatistics,
@@ -22,15 +24,18 @@ import {
   type LabelledImages,
   type SmallConvnetFile,
 } from '@cdm/cascade/eval';
+import { withCaption } from '../caption-grid';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
 import { requireDemoCascade } from '../demo';
+import { sampleForEval } from '../eval-samples';
 import { fileStorage, toStoragePath } from '../file-storage';
+import { decodeHandover, encodeHandover, type Handover } from '../handover-file';
 import type { CliIo } from '../io';
 import { parseChoice, parseInteger, parseNumber } from '../parse-values';
 import { pluginImporter } from '../plugins';
 import { formatSeconds } from '../progress';
 import { readJsonFile } from '../read-json';
-import { parseStageSampleFlags, withFlagNames, withStageSampleFlags, type StageSampleFlags } from '../stage-sample-flags';
+import { parseStageSampleFlags, withStageSampleFlags, type StageSampleFlags } from '../stage-sample-flags';
 import type { RunState } from './index';
 
 interface EvalFlags extends CommonFlags, StageSampleFlags {
@@ -53,10 +58,17 @@ interface EvalFlags extends CommonFlags, StageSampleFlags {
   readonly weights?: string;
   readonly out?: string;
   readonly cacheDir?: string;
+  readonly handover?: string;
+  readonly saveHandover?: string;
+  readonly handoverLevels?: string;
+  readonly grid?: string;
 }
 
 const METRICS = ['fid', 'is', 'pr', 'cas'] as const;
 type Metric = (typeof METRICS)[number];
+/** Samples in the --grid picture: four rows of the ten procedural classes. */
+const GRID_IMAGES = 40;
+const GRID_IMAGES_TEXT = String(GRID_IMAGES);
 /** The procedural world the real reference images come from: neither the demo cascade nor the shipped classifier trained on it. */
 const HELD_OUT_WORLD = 7919;
 
@@ -84,6 +96,10 @@ export function registerEval(program: Command, io: CliIo, state: RunState): void
   )
     .option('--weights <which>', 'ema or model (default: what cascade.json says)')
     .option('-o, --out <file>', 'the JSON report to write', 'eval.json')
+    .option('--save-handover <file>', 'also save what the stage below the last hands over (its samples), to evaluate other last stages on the same ones')
+    .option('--handover-levels <list>', 'with --save-handover: also its states at these levels s, for truncated hand-overs (e.g. 51,102,253,495)')
+    .option('--handover <file>', 'sample only the last stage, from a --save-handover file (at level s with --truncate --aug-level …,s)')
+    .option('--grid <png>', `also write the first ${GRID_IMAGES_TEXT} samples as a captioned grid`)
     .option('--cache-dir <dir>', 'where reference statistics are cached (default $XDG_CACHE_HOME/cdm/eval or ~/.cache/cdm/eval)')
     .action(async (cascade: string | undefined, flags: EvalFlags) => {
       state.exitCode = await runEval(createContext(io, flags), cascade, flags);
@@ -116,6 +132,27 @@ function proceduralClassesOf(manifest: CascadeManifest, numClasses: number | und
   const missing = names.filter((_, i) => classes[i]! < 0);
   if (missing.length > 0) return { reason: `classes not in the procedural dataset: ${missing.join(', ')}` };
   return { classes };
+}
+
+/** The --handover file, read and checked (its fit to the cascade is checked when sampling). */
+async function readHandover(ctx: CommandContext, flags: EvalFlags): Promise<Handover | undefined> {
+  if (flags.handover === undefined) return undefined;
+  if (flags.saveHandover !== undefined) throw errors.invalidArgument('--save-handover', 'nothing with --handover (the stages below the last one do not run)', flags.saveHandover);
+  const path = resolve(ctx.cwd, flags.handover);
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined || !info.isFile()) throw errors.notFound(path, 'the file system (--handover)');
+  const bytes = await readFile(path);
+  return decodeHandover(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), '--handover', flags.handover);
+}
+
+/** The first `count` images as a PNG grid, captioned with their class names, one class per column. */
+async function writeSampleGrid(file: string, images: Float32Array, resolution: number, channels: number, count: number, names: readonly string[] | undefined, columns: number | undefined): Promise<void> {
+  const tensor = tf.tensor4d(images.subarray(0, count * resolution * resolution * channels), [count, resolution, resolution, channels]);
+  const raw = await tensorToImages(tensor).finally(() => tensor.dispose());
+  const cells = names === undefined ? raw : raw.map((image, i) => withCaption(image, names[i]!));
+  const grid = imageGrid(cells, columns === undefined ? {} : { columns });
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, await pngCodec().encodePng(grid));
 }
 
 async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flags: EvalFlags): Promise<number> {
@@ -166,6 +203,7 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
     const params = parseStageSampleFlags(flags, cascade.stages, ctx.registries);
     const final = cascade.stages.at(-1)!;
     const resolution = final.resolution;
+    const pixels = resolution * resolution * final.channels;
     const numClasses = cascade.stages[0]!.numClasses;
     const mapping = proceduralClassesOf(manifest, numClasses);
     if ('reason' in mapping && flags.metrics?.split(',').some((m) => m.trim() === 'cas')) {
@@ -185,29 +223,39 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
     }
     ctx.say(`Evaluating ${manifest.name ?? basename(dirname(manifestPath))} (${cascade.stages.map((s) => `${s.name} ${s.resolution}×${s.resolution}`).join(' → ')}) on ${backend.name}: ${n} samples, features from ${extractor.name}`);
 
-    // 1. Samples, in batches, with every class in turn (so the classes are balanced).
-    const cascadeLabels = numClasses === undefined ? undefined : Array.from({ length: n }, (_, i) => i % numClasses);
-    const pixels = resolution * resolution * 3;
-    const generated = new Float32Array(n * pixels);
-    const sampling = ctx.progress.start(`sampling ${resolution}×${resolution}`, n, { unit: 'images' });
-    const sampleStart = performance.now();
-    try {
-      for (let start = 0, b = 0; start < n; start += batch, b++) {
-        const size = Math.min(batch, n - start);
-        const result = await withFlagNames(() => cascade.sample({
-          ...(cascadeLabels === undefined ? { count: size } : { classLabels: cascadeLabels.slice(start, start + size) }),
-          seed: mixSeeds(seed, b),
-          stages: params,
-          ...withSignal,
-        }));
-        generated.set(await result.images.data(), start * pixels);
-        result.images.dispose();
-        sampling.update(start + size);
-      }
-    } finally {
-      sampling.done();
+    // 1. Samples, in batches, with every class in turn (so the classes are balanced), or the classes of the saved hand-over.
+    const handover = await readHandover(ctx, flags);
+    if (handover !== undefined && (handover.labels === undefined) !== (numClasses === undefined)) {
+      throw errors.invalidArgument('--handover', `a hand-over ${numClasses === undefined ? 'without' : 'with'} class labels, like this cascade`, flags.handover);
     }
-    const samplingSeconds = (performance.now() - sampleStart) / 1000;
+    const cascadeLabels = numClasses === undefined ? undefined : handover?.labels !== undefined ? Array.from(handover.labels.subarray(0, n)) : Array.from({ length: n }, (_, i) => i % numClasses);
+    const saveLevels = flags.handoverLevels === undefined ? [] : flags.handoverLevels.split(',').map((v) => parseInteger('--handover-levels', v.trim(), 1));
+    if (flags.handoverLevels !== undefined && flags.saveHandover === undefined) throw errors.invalidArgument('--handover-levels', 'nothing without --save-handover', flags.handoverLevels);
+    const sampled = await sampleForEval(ctx, {
+      cascade,
+      params,
+      n,
+      labels: cascadeLabels,
+      batch,
+      seed,
+      ...(handover === undefined ? {} : { from: { handover, flag: '--handover', path: flags.handover! } }),
+      ...(flags.saveHandover === undefined ? {} : { record: { levels: saveLevels, cascadePath: manifestPath } }),
+      ...withSignal,
+    });
+    const generated = sampled.images;
+    const samplingSeconds = sampled.seconds;
+    if (sampled.recorded !== undefined) {
+      const file = resolve(ctx.cwd, flags.saveHandover!);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, encodeHandover(sampled.recorded));
+      ctx.say(`Wrote ${file}: the ${n} images ${cascade.stages.at(-2)!.name} hands over, at levels ${[...sampled.recorded.levels.keys()].join(', ')}`);
+    }
+    if (flags.grid !== undefined) {
+      const file = resolve(ctx.cwd, flags.grid);
+      const names = cascadeLabels?.map((l) => manifest.classNames?.[l] ?? String(l));
+      await writeSampleGrid(file, generated, resolution, final.channels, Math.min(n, GRID_IMAGES), names, numClasses);
+      ctx.say(`Wrote ${file}: the first ${Math.min(n, GRID_IMAGES)} samples`);
+    }
 
     // 2. Features of the samples.
     const featureStart = performance.now();
@@ -324,8 +372,13 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
       resolution,
       real: { dataset: 'procedural', worldSeed, classes: distinct.map((c) => PROCEDURAL_CLASSES[c]), count: n, referenceStatistics: reference.path, cached: reference.cached },
       stages: cascade.stages.map((s, i) => ({ name: s.name, resolution: s.resolution, params: params[i] })),
+      ...(handover === undefined
+        ? {}
+        : { handover: { file: resolve(ctx.cwd, flags.handover!), level: sampled.level, note: `Only the last stage was sampled; the stages below it ran once, as recorded here.`, ...handover.provenance } }),
       metrics,
       seconds: { total: seconds, sampling: samplingSeconds, features: featureSeconds, metrics: metricsSeconds },
+      ...(flags.saveHandover === undefined ? {} : { savedHandover: resolve(ctx.cwd, flags.saveHandover) }),
+      ...(flags.grid === undefined ? {} : { grid: resolve(ctx.cwd, flags.grid) }),
       out,
     };
     await mkdir(dirname(out), { recursive: true });

@@ -116,6 +116,39 @@ describe('createCascade().sample', () => {
     tf.dispose([images, handedOver!, expected]);
   });
 
+  it('starts from a hand-over: the same images as the full run, clean or truncated, from states one base run recorded', async () => {
+    const cascade = createCascade(twoStages());
+    const ddpm = [{ sampler: 'ddpm', steps: 10 }, { sampler: 'ddpm', steps: 5 }] as const;
+    const states = new Map<number, tf.Tensor4D>();
+    const full = await cascade.sample({
+      classLabels: [0, 3],
+      seed: 6,
+      stages: ddpm,
+      onProgress: (e) => e.stage === 0 && states.set(e.level, tf.keep(e.state.clone())),
+    });
+    const fromBase = await cascade.sample({ classLabels: [0, 3], seed: 6, stages: ddpm, handover: { stage: 1, images: states.get(0)! } });
+    expect(Array.from(await fromBase.images.data())).toEqual(Array.from(await full.images.data()));
+    // DDPM over 100 steps with 10 respaced steps: levels 90, 79, 68, … (the respaced timesteps plus one).
+    const level = [...states.keys()][4]!;
+    const truncatedStages = [ddpm[0], { ...ddpm[1], augLevel: level, truncate: true }] as const;
+    const truncated = await cascade.sample({ classLabels: [0, 3], seed: 6, stages: truncatedStages });
+    const fromState = await cascade.sample({ classLabels: [0, 3], seed: 6, stages: truncatedStages, handover: { stage: 1, images: states.get(level)!, level } });
+    expect(Array.from(await fromState.images.data())).toEqual(Array.from(await truncated.images.data()));
+    expect(states.get(0)!.isDisposed).toBe(false); // the caller's hand-over is not consumed
+    tf.dispose([full.images, fromBase.images, truncated.images, fromState.images]);
+    tf.dispose([...states.values()]);
+  });
+
+  it('rejects a hand-over that does not fit the stage, its shape or its level', async () => {
+    const cascade = createCascade(twoStages());
+    const images = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
+    await expect(cascade.sample({ classLabels: [0], seed: 1, handover: { stage: 0, images } })).rejects.toThrow(/handover\.stage: expected a super-resolution stage index in 1…1, got 0/);
+    await expect(cascade.sample({ classLabels: [0, 1], seed: 1, handover: { stage: 1, images } })).rejects.toThrow(/handover\.images.*\[2, 8, 8, 3\]/);
+    await expect(cascade.sample({ classLabels: [0], seed: 1, handover: { stage: 1, images, level: 31 } })).rejects.toThrow(/handover\.level: expected 0: stage "sr" takes a clean hand-over/);
+    await expect(cascade.sample({ classLabels: [0], seed: 1, stages: [{}, { augLevel: 31, truncate: true }], handover: { stage: 1, images } })).rejects.toThrow(/handover\.level: expected 31/);
+    images.dispose();
+  });
+
   it('is reproducible from the seed, and a stage’s noise does not depend on later stages’ settings', async () => {
     const cascade = createCascade(twoStages());
     const firstStage = async (srSteps: string) => {

@@ -22,6 +22,23 @@ export interface CascadeProgress {
   readonly totalSteps: number;
   /** The stage's current x̂_0, for previews; valid only during the callback. */
   readonly predX0: tf.Tensor4D;
+  /** The stage's state after this step and its level (see core's `SampleProgress`); valid only during the callback. */
+  readonly state: tf.Tensor4D;
+  readonly level: number;
+}
+
+/**
+ * Hand-over images to start a cascade part-way: what stage `stage − 1` produced for this batch
+ * (level 0), or its state at level s for a truncated hand-over at s. The stages below `stage` are
+ * skipped; since each stage draws its noise from its own seed, the result is the one a full run
+ * with the same seed would give from the same hand-over.
+ */
+export interface CascadeHandover {
+  readonly stage: number;
+  /** [batch, lowRes, lowRes, channels]; not disposed. */
+  readonly images: tf.Tensor4D;
+  /** The level of `images`: 0 for finished samples (the default), s for a truncated hand-over. */
+  readonly level?: number;
 }
 
 export interface CascadeSampleOptions {
@@ -34,6 +51,8 @@ export interface CascadeSampleOptions {
   readonly onProgress?: (event: CascadeProgress) => void;
   /** Called once per finished stage with its output (valid only during the callback). */
   readonly onStage?: (stage: number, images: tf.Tensor4D, milliseconds: number) => void;
+  /** Start at a super-resolution stage from given hand-over images instead of sampling the stages below it. */
+  readonly handover?: CascadeHandover;
   readonly signal?: AbortSignal;
 }
 
@@ -73,11 +92,12 @@ async function sampleCascade(stages: readonly Stage[], samplerRegistry: Registry
   const params = resolveParams(stages, options);
   const batch = options.classLabels?.length ?? options.count;
   if (!Number.isInteger(batch) || batch! < 1) throw errors.invalidArgument('classLabels', 'a non-empty list of class indices (or a positive count)', options.classLabels ?? options.count);
+  const first = checkHandover(stages, params, batch!, options.handover);
   const labels = options.classLabels === undefined ? undefined : tf.tensor1d(Array.from(options.classLabels), 'int32');
   const timings: number[] = [];
-  let previous: tf.Tensor4D | undefined;
+  let previous: tf.Tensor4D | undefined = options.handover === undefined ? undefined : options.handover.images.clone();
   try {
-    for (let i = 0; i < stages.length; i++) {
+    for (let i = first; i < stages.length; i++) {
       const stage = stages[i]!;
       const started = performance.now();
       const rng = createRng(mixSeeds(options.seed, i)); // a stage's noise does not depend on the other stages' settings
@@ -170,12 +190,40 @@ async function runStage(stage: Stage, index: number, params: StageSampleParams, 
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.onProgress === undefined
         ? {}
-        : { onProgress: (e) => options.onProgress!({ stage: index, stageName: stage.name, step: e.step, totalSteps: e.totalSteps, predX0: e.predX0 }) }),
+        : {
+            onProgress: (e) =>
+              options.onProgress!({ stage: index, stageName: stage.name, step: e.step, totalSteps: e.totalSteps, predX0: e.predX0, state: e.state, level: e.level }),
+          }),
     });
     return images;
   } finally {
     tf.dispose(owned);
   }
+}
+
+/** The index of the first stage to run: 0, or the hand-over's stage once its images fit it. */
+function checkHandover(stages: readonly Stage[], params: readonly StageSampleParams[], batch: number, handover: CascadeHandover | undefined): number {
+  if (handover === undefined) return 0;
+  const { stage: index, images } = handover;
+  if (!Number.isInteger(index) || index < 1 || index >= stages.length) {
+    throw errors.invalidArgument('handover.stage', `a super-resolution stage index in 1…${stages.length - 1}`, index);
+  }
+  const stage = stages[index]!;
+  const low = stage.superResolution!.lowResolution;
+  const expected = [batch, low, low, stage.channels];
+  if (images.shape.some((d, i) => d !== expected[i])) throw errors.shapeMismatch('handover.images', `[${expected.join(', ')}]`, images.shape);
+  const level = handover.level ?? 0;
+  const wanted = params[index]!.truncate ? params[index]!.augLevel! : 0;
+  if (level !== wanted) {
+    throw errors.invalidArgument(
+      'handover.level',
+      wanted === 0
+        ? `0: stage "${stage.name}" takes a clean hand-over; pass truncate with augLevel ${level} to use a state at level ${level}`
+        : `${wanted}, the level stage "${stage.name}" truncates at; pass the state at that level`,
+      level,
+    );
+  }
+  return index;
 }
 
 function resolveParams(stages: readonly Stage[], options: CascadeSampleOptions): StageSampleParams[] {

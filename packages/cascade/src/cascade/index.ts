@@ -1,1 +1,1 @@
-export { createCascade, type Cascade, type CascadeProgress, type CascadeSampleOptions, type CascadeSampleResult } from './cascade';
+export { createCascade, type Cascade, type CascadeHandover, type CascadeProgress, type CascadeSampleOptions, type CascadeSampleResult } from './cascade';

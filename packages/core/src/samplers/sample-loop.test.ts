@@ -177,6 +177,28 @@ describe('truncation', () => {
     tf.dispose([truncated, x]);
   });
 
+  it('reports each state and its level, so one DDPM run records the hand-over of every truncation level', async () => {
+    const sampler = ddpmSampler.create(diffusion, { steps: 10 });
+    const oracle = gaussianOracle({ schedule, mean: 0.2, std: 0.4, output: 'eps' });
+    const recorded = new Map<number, Float32Array>();
+    const { sample: full } = await sample({
+      sampler, model: oracle, shape: SHAPE, rng: createRng(4),
+      onProgress: ({ state, level }) => recorded.set(level, state.dataSync() as Float32Array),
+    });
+    expect([...recorded.keys()]).toEqual(truncationLevels(sampler).slice(1));
+    expect(Array.from(recorded.get(0)!)).toEqual(Array.from(await full.data()));
+    // Stochastic steps draw their noise in the same order whether or not the run stops early.
+    const levels = truncationLevels(sampler);
+    for (const level of [levels[1]!, levels[6]!, levels[9]!]) {
+      const { sample: truncated } = await sample({ sampler, model: oracle, shape: SHAPE, rng: createRng(4), truncateAt: level });
+      expect(maxAbsDiff(await truncated.data(), recorded.get(level)!)).toBe(0);
+      truncated.dispose();
+    }
+    expect(maxAbsDiff(recorded.get(levels[6]!)!, recorded.get(0)!)).toBeGreaterThan(0.1);
+    full.dispose();
+    oracle.dispose();
+  });
+
   it('explains which levels are possible when s is not one of them', async () => {
     const sampler = ddimSampler.create(diffusion, { steps: 'ddim10' });
     await expect(run({ sampler, truncateAt: 250 })).rejects.toThrow(/truncateAt: expected a level this sampler passes through \(nearest: 101, 201, 301\)/);

@@ -31,6 +31,14 @@ export interface SampleProgress {
   readonly timestep: number;
   /** The current x_0 estimate, for previews; disposed after the callback returns. */
   readonly predX0: tf.Tensor4D;
+  /**
+   * The state the step produced, x at `level`: what `truncateAt: level` would return from the same
+   * rng (so one run can record the hand-overs for several truncation levels). Valid only during the
+   * callback and owned by the loop: clone it to keep it.
+   */
+  readonly state: tf.Tensor4D;
+  /** The level of `state` (0 after the last step). */
+  readonly level: number;
 }
 
 export interface SampleOptions {
@@ -75,6 +83,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   const checkFinite = options.checkFinite ?? 'step';
   checkShape(shape);
   const stopAt = stepsBeforeTruncation(sampler, options.truncateAt ?? 0);
+  const levels = truncationLevels(sampler);
   const map = sampler.diffusion.schedule.timestepMap;
   const predictionChannels = shape[3];
 
@@ -109,7 +118,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
           ...(classifierGradient === undefined ? {} : { classifierGradient }),
         });
         try {
-          options.onProgress?.({ step: i + 1, totalSteps: stopAt, t, timestep, predX0 });
+          options.onProgress?.({ step: i + 1, totalSteps: stopAt, t, timestep, predX0, state: prev, level: levels[i + 1]! });
         } finally {
           predX0.dispose();
           x.dispose();

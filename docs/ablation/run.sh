@@ -39,14 +39,32 @@ case "${1:-}" in
       --save-handover "$HANDOVER" --handover-levels 51,102,253,495 --grid results/demo-s0.png --out results/demo-s0.json
     row() { # variant, s, [--truncate]
       local name="$1-s$2${3:+-truncated}"
-      [ -f "results/$name.json" ] || $CDM eval "stages/$1.cascade.json" "${SAMPLING[@]}" --aug-level "0,$2" ${3:-} \
+      local cascade="stages/$1.cascade.json"
+      [ "$1" = demo ] && cascade=../../apps/cli/demo/cascade.json
+      [ -f "results/$name.json" ] || $CDM eval "$cascade" "${SAMPLING[@]}" --aug-level "0,$2" ${3:-} \
         --handover "$HANDOVER" --grid "results/$name.png" --out "results/$name.json"
     }
     # (a) no augmentation: only s = 0 makes sense. (b), (c): sweep s, with the clean and the truncated
     # hand-over. Two processes at a time, one per core.
     sweep() { row "$1" 0; for s in 51 102 253 495; do row "$1" "$s"; row "$1" "$s" --truncate; done; }
+    # One row again with another seed for the super-resolution stage's noise (same base images): how
+    # much the numbers move between draws, to read the differences between rows against.
+    again() { [ -f "results/$1-s$2-seed2.json" ] || $CDM eval "stages/$1.cascade.json" "${SAMPLING[@]}" --aug-level "0,$2" --seed 2 \
+      --handover "$HANDOVER" --out "results/$1-s$2-seed2.json"; }
     (row sr-none 0 && sweep sr-noise) & first=$!
-    sweep sr-noise-blur & second=$!
+    (sweep sr-noise-blur && again sr-noise 102) & second=$!
+    wait "$first"
+    wait "$second"
+    # What the metrics say about the stages themselves: each super-resolution stage on *real* 16×16
+    # images (area-downsampled, as in training) instead of the base's samples, the demo's sr32 at its
+    # own default level, and real images scored as if they were samples (a perfect generator).
+    REAL=results/real-handover.safetensors
+    [ -f "$REAL" ] || node real-handover.mjs "$REAL"
+    [ -f results/real-floor.json ] || node real-floor.mjs > results/real-floor.json
+    real() { [ -f "results/real-$1-s0.json" ] || $CDM eval "stages/$1.cascade.json" "${SAMPLING[@]}" --aug-level 0,0 \
+      --handover "$REAL" --grid "results/real-$1-s0.png" --out "results/real-$1-s0.json"; }
+    (real sr-none && real sr-noise-blur) & first=$!
+    (real sr-noise && row demo 51) & second=$!
     wait "$first"
     wait "$second"
     ;;

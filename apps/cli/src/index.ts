@@ -6,3 +6,4 @@ export { trainConfigSchema, stageSchema, datasetSchema, trainingSchema, type Tra
 export { STAGE_FILE, STAGE_FILE_FORMAT, assembleManifest, readStageFile, writeStageFile, type StageFile } from './stage-file';
 export { demoCascadePath } from './demo';
 export { pluginImporter } from './plugins';
+export { encodeHandover, decodeHandover, type Handover, type HandoverProvenance } from './handover-file';

@@ -8,31 +8,23 @@
 //
 //   node docs/ablation/real-handover.mjs [out.safetensors]
 import { writeFileSync } from 'node:fs';
-import { encodeHandover } from '@cdm/cli';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { downsampleArea } from '@cdm/core';
 import { proceduralDataset } from '@cdm/cascade';
+import { encodeHandover } from '@cdm/cli';
 
 const N = Number(process.env.N ?? 250);
 const WORLD = Number(process.env.WORLD ?? 4242);
 const out = process.argv[2] ?? new URL('results/real-handover.safetensors', import.meta.url).pathname;
 const HIGH = 32;
 const LOW = 16;
-const f = HIGH / LOW;
 
+await tf.setBackend('cpu');
 const dataset = proceduralDataset({ resolution: HIGH, worldSeed: WORLD });
-const images = new Float32Array(N * LOW * LOW * 3);
-for (let i = 0; i < N; i++) {
-  const high = dataset.render(i);
-  const low = images.subarray(i * LOW * LOW * 3, (i + 1) * LOW * LOW * 3);
-  for (let y = 0; y < LOW; y++) {
-    for (let x = 0; x < LOW; x++) {
-      for (let c = 0; c < 3; c++) {
-        let sum = 0;
-        for (let dy = 0; dy < f; dy++) for (let dx = 0; dx < f; dx++) sum += high[((y * f + dy) * HIGH + x * f + dx) * 3 + c];
-        low[(y * LOW + x) * 3 + c] = sum / (f * f);
-      }
-    }
-  }
-}
+const high = new Float32Array(N * HIGH * HIGH * 3);
+for (let i = 0; i < N; i++) high.set(dataset.render(i), i * HIGH * HIGH * 3);
+const images = tf.tidy(() => downsampleArea(tf.tensor4d(high, [N, HIGH, HIGH, 3]), LOW)).dataSync();
 const handover = {
   count: N,
   labels: Int32Array.from({ length: N }, (_, i) => i % 10),

@@ -1,3 +1,4 @@
+import { imageGrid } from '@cdm/backend-node';
 import type { RawImage } from '@cdm/core';
 import { GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from './caption-font';
 
@@ -24,4 +25,10 @@ export function withCaption(image: RawImage, caption: string): RawImage {
     }
   });
   return { width, height: height + CAPTION_HEIGHT, channels, data };
+}
+
+/** The images in a grid of `columns` (default: about square), each captioned with its name when `names` is given. */
+export function captionedGrid(images: readonly RawImage[], names: readonly string[] | undefined, columns: number | undefined): RawImage {
+  const cells = names === undefined ? images : images.map((image, i) => withCaption(image, names[i]!));
+  return imageGrid(cells, columns === undefined ? {} : { columns });
 }

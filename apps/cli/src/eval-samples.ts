@@ -116,7 +116,7 @@ function handoverRecorder(cascade: Cascade, params: readonly StageSampleParams[]
   const size = below.resolution * below.resolution * below.channels;
   const levels = [...new Set([0, ...extraLevels])].sort((a, b) => a - b);
   const buffers = new Map(levels.map((level) => [level, new Float32Array(n * size)]));
-  let seen = new Set<number>();
+  const seen = new Set<number>();
   const passed = new Set<number>();
   return {
     onState(level: number, state: tf.Tensor4D, offset: number): void {
@@ -133,7 +133,7 @@ function handoverRecorder(cascade: Cascade, params: readonly StageSampleParams[]
         const possible = [...passed].filter((l) => l > 0).sort((a, b) => a - b);
         throw errors.invalidArgument('--handover-levels', `levels stage "${below.name}" passes through with these sampling settings (${possible.join(', ')})`, missing.join(','));
       }
-      seen = new Set();
+      seen.clear();
       passed.clear();
     },
     finish(provenance: HandoverProvenance, labels: readonly number[] | undefined): Handover {

@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
-import { imageGrid, pngCodec, tensorToImages } from '@cdm/backend-node';
+import { pngCodec, tensorToImages } from '@cdm/backend-node';
 import { errors } from '@cdm/core';
 import { PROCEDURAL_CLASSES, loadCascade, proceduralDataset, type CascadeManifest } from '@cdm/cascade';
 import {
@@ -24,7 +24,7 @@ import {
   type LabelledImages,
   type SmallConvnetFile,
 } from '@cdm/cascade/eval';
-import { withCaption } from '../caption-grid';
+import { captionedGrid } from '../caption-grid';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
 import { requireDemoCascade } from '../demo';
 import { sampleForEval } from '../eval-samples';
@@ -149,8 +149,7 @@ async function readHandover(ctx: CommandContext, flags: EvalFlags): Promise<Hand
 async function writeSampleGrid(file: string, images: Float32Array, resolution: number, channels: number, count: number, names: readonly string[] | undefined, columns: number | undefined): Promise<void> {
   const tensor = tf.tensor4d(images.subarray(0, count * resolution * resolution * channels), [count, resolution, resolution, channels]);
   const raw = await tensorToImages(tensor).finally(() => tensor.dispose());
-  const cells = names === undefined ? raw : raw.map((image, i) => withCaption(image, names[i]!));
-  const grid = imageGrid(cells, columns === undefined ? {} : { columns });
+  const grid = captionedGrid(raw, names, columns);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, await pngCodec().encodePng(grid));
 }

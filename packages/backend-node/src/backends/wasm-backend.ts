@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Backend, BackendSupport } from '@cdm/core';
 import { ensureGradients } from '../gradients/ensure-gradients';
+import { registerNativeKernels, unregisterNativeKernels } from '../kernels/native/register-native-kernels';
 import { registerWasmTrainingKernels } from '../kernels/wasm/register-wasm-training-kernels';
 import { installWasmMemoryGuard } from '../memory/wasm-memory-guard';
+import { loadNativeAddon } from '../native/native-addon';
+import { resolveNativeThreads } from '../native/native-threads';
 import { enableWasmThreads, resolveWasmThreads, wasmThreadsCount } from './wasm-threads';
 
 /** Options of `wasmBackend`. */
@@ -14,14 +17,24 @@ export interface WasmBackendOptions {
    * Takes effect only if the tfjs `wasm` backend has not been used yet in this process.
    */
   readonly threads?: number;
+  /**
+   * Run convolutions, their gradients and matrix products on this package's native kernels
+   * (C++, built at install for this machine's CPU; see the README) when they are built. Default
+   * true, unless `CDM_NATIVE=0`. With `false` the WebAssembly kernels run everything.
+   */
+  readonly native?: boolean;
+  /** Threads of the native kernels. Default: `CDM_NATIVE_THREADS`, else every available core. */
+  readonly nativeThreads?: number;
   /** Where warnings (threads that did not start) go. Default `console.warn`. */
   readonly warn?: (message: string) => void;
 }
 
 /**
  * tfjs-wasm (XNNPACK, SIMD) with this package's training kernels: the fast CPU path when
- * TensorFlow's native library is not installed. One thread by default; `threads` (or
- * `CDM_WASM_THREADS`) opts in to the experimental multi-threaded build (see the README).
+ * TensorFlow's native library is not installed. Where the package's native kernels are built,
+ * convolutions, their gradients and matrix products run on them (every core by default) and the
+ * rest on WebAssembly. XNNPACK runs one thread by default; `threads` (or `CDM_WASM_THREADS`) opts
+ * in to the experimental multi-threaded build (see the README).
  */
 export function wasmBackend(options: WasmBackendOptions = {}): Backend {
   return {
@@ -34,6 +47,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): Backend {
     },
     async init() {
       const threads = resolveWasmThreads(options.threads); // an invalid value throws before anything starts
+      const nativeThreads = resolveNativeThreads(options.nativeThreads);
       let warned = false;
       const warn = (message: string) => {
         warned = true;
@@ -46,7 +60,10 @@ export function wasmBackend(options: WasmBackendOptions = {}): Backend {
       if (tf.getBackend() !== 'wasm' && !(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed to load the WebAssembly module");
       const running = wasmThreadsCount() ?? 1;
       if (threads > 1 && running !== threads && !warned) warn(`wasm: running with ${running} thread(s), not the ${threads} asked for (threads only take effect before the wasm backend is first used)`);
+      unregisterNativeKernels('wasm'); // the WebAssembly kernels go in first; the native ones wrap them
       registerWasmTrainingKernels('wasm');
+      const native = options.native === false ? undefined : loadNativeAddon();
+      if (native?.available === true) registerNativeKernels(native.addon, nativeThreads, 'wasm');
       installWasmMemoryGuard('wasm'); // a full heap throws CDM_OUT_OF_MEMORY instead of corrupting tensors
     },
   };

@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMul } from './batch-mat-mul';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
+import { identity } from './identity';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
 
 /** The kernels this package installs for training on tfjs-wasm, by kernel name. */
-export const WASM_TRAINING_KERNELS = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.BatchMatMul, tf.UnsortedSegmentSum] as const;
+export const WASM_TRAINING_KERNELS = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.BatchMatMul, tf.UnsortedSegmentSum, tf.Identity] as const;
 
 const installed = new Map<string, tf.KernelConfig[]>();
 /** The shipped BatchMatMul of each backend, which our replacement wraps. */
@@ -28,7 +29,7 @@ export function registerWasmTrainingKernels(backendName = 'wasm'): string[] {
     throw new Error(`tfjs backend '${backendName}' has no BatchMatMul kernel: import '@tensorflow/tfjs-backend-wasm' before registering`);
   }
   originalMatMul.set(backendName, shippedMatMul);
-  const configs = [conv2dBackpropFilter(backendName), conv2dBackpropInput(backendName), batchMatMul(backendName, shippedMatMul), unsortedSegmentSum(backendName)];
+  const configs = [conv2dBackpropFilter(backendName), conv2dBackpropInput(backendName), batchMatMul(backendName, shippedMatMul), unsortedSegmentSum(backendName), identity(backendName)];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, backendName) !== undefined) tf.unregisterKernel(config.kernelName, backendName);
     tf.registerKernel(config);

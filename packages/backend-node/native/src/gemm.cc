@@ -1,0 +1,139 @@
+// Packed SGEMM: B is packed into KC×NR column panels, A into MC×KC blocks of MR-row panels, and a
+// register-blocked MR×NR micro-kernel (GCC vector extensions, FMA under -march=native) accumulates
+// each tile over one KC slice. Panels are zero-padded, so edge tiles run the full kernel and are
+// copied out partially.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+namespace cdm {
+namespace {
+
+#if defined(__AVX512F__)
+constexpr int VW = 16, MR = 12;  // 24 zmm accumulators, 2 for B, 1 broadcast
+constexpr const char* ISA = "avx512";
+#elif defined(__AVX2__) || defined(__AVX__)
+constexpr int VW = 8, MR = 6;  // 12 ymm accumulators
+constexpr const char* ISA = "avx2";
+#else
+constexpr int VW = 4, MR = 4;
+constexpr const char* ISA = "sse/neon";
+#endif
+constexpr int NR = 2 * VW;
+constexpr int64_t KC = 256, MC = 96, NC = 2048;
+
+typedef float vf __attribute__((vector_size(VW * 4)));
+typedef float vfu __attribute__((vector_size(VW * 4), aligned(4)));  // for unaligned C rows
+
+struct FreeDeleter {
+  void operator()(float* p) const { std::free(p); }
+};
+
+// Per-thread packing buffers, allocated on first use and freed when the thread ends.
+float* scratch(int which, size_t floats) {
+  thread_local std::unique_ptr<float, FreeDeleter> buffers[2];
+  if (!buffers[which]) buffers[which].reset(static_cast<float*>(std::aligned_alloc(64, floats * sizeof(float))));
+  return buffers[which].get();
+}
+
+void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict c, int64_t ldc, bool accumulate, int mr,
+                  int nr) {
+  vf acc[MR][2];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = (vf){};
+  for (int64_t p = 0; p < kc; p++) {
+    const vf b0 = *reinterpret_cast<const vf*>(b + p * NR);
+    const vf b1 = *reinterpret_cast<const vf*>(b + p * NR + VW);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      const float ai = a[p * MR + i];
+      acc[i][0] += b0 * ai;
+      acc[i][1] += b1 * ai;
+    }
+  }
+  if (mr == MR && nr == NR) {
+    for (int i = 0; i < MR; i++) {
+      vfu* c0 = reinterpret_cast<vfu*>(c + i * ldc);
+      vfu* c1 = reinterpret_cast<vfu*>(c + i * ldc + VW);
+      if (accumulate) {
+        *c0 += acc[i][0];
+        *c1 += acc[i][1];
+      } else {
+        *c0 = acc[i][0];
+        *c1 = acc[i][1];
+      }
+    }
+    return;
+  }
+  alignas(64) float tile[MR * NR];
+  for (int i = 0; i < MR; i++) {
+    *reinterpret_cast<vf*>(tile + i * NR) = acc[i][0];
+    *reinterpret_cast<vf*>(tile + i * NR + VW) = acc[i][1];
+  }
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < nr; j++) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+}
+
+void pack_a(int64_t mc, int64_t kc, const float* A, int64_t rsa, int64_t csa, float* out) {
+  for (int64_t i0 = 0; i0 < mc; i0 += MR, out += MR * kc) {
+    const int64_t mr = std::min<int64_t>(MR, mc - i0);
+    for (int64_t p = 0; p < kc; p++) {
+      const float* col = A + i0 * rsa + p * csa;
+      for (int64_t i = 0; i < mr; i++) out[p * MR + i] = col[i * rsa];
+      for (int64_t i = mr; i < MR; i++) out[p * MR + i] = 0.0f;
+    }
+  }
+}
+
+void pack_b(int64_t kc, int64_t nc, const float* B, int64_t rsb, int64_t csb, float* out) {
+  for (int64_t j0 = 0; j0 < nc; j0 += NR, out += NR * kc) {
+    const int64_t nr = std::min<int64_t>(NR, nc - j0);
+    for (int64_t p = 0; p < kc; p++) {
+      const float* row = B + p * rsb + j0 * csb;
+      float* dst = out + p * NR;
+      if (csb == 1 && nr == NR) {
+        std::memcpy(dst, row, NR * sizeof(float));
+      } else {
+        for (int64_t j = 0; j < nr; j++) dst[j] = row[j * csb];
+        for (int64_t j = nr; j < NR; j++) dst[j] = 0.0f;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+const char* sgemm_isa() { return ISA; }
+
+void sgemm(int64_t m, int64_t n, int64_t k, const float* A, int64_t rsa, int64_t csa, const float* B, int64_t rsb, int64_t csb, float* C,
+           int64_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < m; i++) std::memset(C + i * ldc, 0, n * sizeof(float));
+    return;
+  }
+  float* packed_a = scratch(0, (MC + MR) * KC);
+  float* packed_b = scratch(1, KC * (NC + NR));
+  for (int64_t j0 = 0; j0 < n; j0 += NC) {
+    const int64_t nc = std::min(NC, n - j0);
+    for (int64_t p0 = 0; p0 < k; p0 += KC) {
+      const int64_t kc = std::min(KC, k - p0);
+      const bool add = accumulate || p0 > 0;
+      pack_b(kc, nc, B + p0 * rsb + j0 * csb, rsb, csb, packed_b);
+      for (int64_t i0 = 0; i0 < m; i0 += MC) {
+        const int64_t mc = std::min(MC, m - i0);
+        pack_a(mc, kc, A + i0 * rsa + p0 * csa, rsa, csa, packed_a);
+        for (int64_t jr = 0; jr < nc; jr += NR)
+          for (int64_t ir = 0; ir < mc; ir += MR)
+            micro_kernel(kc, packed_a + ir * kc, packed_b + jr * kc, C + (i0 + ir) * ldc + j0 + jr, ldc, add,
+                         static_cast<int>(std::min<int64_t>(MR, mc - ir)), static_cast<int>(std::min<int64_t>(NR, nc - jr)));
+      }
+    }
+  }
+}
+
+}  // namespace cdm

@@ -8,11 +8,15 @@
 // Also times a 3×3 convolution on wasm with 1 and 2 XNNPACK threads (bench/threads.mjs, the
 // experimental `wasmBackend({ threads })`), and records the machine's load average.
 //
+// The wasm backend is timed with the native kernels on every core, with them on one thread, and
+// without them (WebAssembly alone); each is compared with PyTorch at the same thread count.
+//
 // Options: --batch 16 --channels 64 --steps 3 --backends wasm,tfjs-cpu --preset tiny-32 --out ../../BENCHMARKS.md
 //          --threads 1 (wasm XNNPACK threads for the U-Net runs) --thread-bench 1,2 (or 'no')
+//          --wasm-alone no (skip the run without native kernels: the slowest)
 import * as tf from '@tensorflow/tfjs-core';
 import { createBackendRegistry, selectBackend } from '@cdm/core';
-import { registerNodeBackends, wasmHeapBytes, wasmThreadsCount } from '@cdm/backend-node';
+import { loadNativeAddon, nativeKernelThreads, registerNodeBackends, wasmHeapBytes, wasmThreadsCount } from '@cdm/backend-node';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -86,11 +90,21 @@ async function time(fn, repeats) {
   return best(times);
 }
 
-async function benchBackend(backend) {
+/** What a wasm run is: '+ native kernels (avx512), 2 threads' or 'alone, 1 thread', and the thread count PyTorch is compared at. */
+function wasmLabel() {
+  const native = nativeKernelThreads('wasm');
+  const xnnpack = wasmThreadsCount() ?? 1;
+  if (native === undefined) return { label: `wasm alone (native kernels off), ${xnnpack} thread${xnnpack > 1 ? 's' : ''}`, threads: xnnpack };
+  const status = loadNativeAddon();
+  const isa = status.available ? status.isa : '?';
+  return { label: `wasm + native kernels (${isa}), ${native} thread${native > 1 ? 's' : ''}${xnnpack > 1 ? ` (XNNPACK ${xnnpack})` : ''}`, threads: native };
+}
+
+async function benchBackend(backend, { profile = true } = {}) {
   await backend.init();
   const name = backend.name;
-  const threads = name === 'wasm' ? (wasmThreadsCount() ?? 1) : undefined;
-  const result = { backend: threads ? `wasm, ${threads} thread${threads > 1 ? 's' : ''}` : backend.name, tfjsBackend: tf.getBackend(), threads };
+  const wasm = name === 'wasm' ? wasmLabel() : undefined;
+  const result = { backend: wasm?.label ?? backend.name, tfjsBackend: tf.getBackend(), threads: wasm?.threads, wasm: wasm !== undefined };
   const a = tf.randomNormal([1024, 1024], 0, 1, 'float32', 1);
   const b = tf.randomNormal([1024, 1024], 0, 1, 'float32', 2);
   result.matmulGflops = (2 * 1024 ** 3) / (await time(() => tf.matMul(a, b), name === 'tfjs-cpu' ? 1 : 5)) / 1e6;
@@ -108,17 +122,17 @@ async function benchBackend(backend) {
     r.forwardMs = await time(() => tf.tidy(() => net.forward(x)), steps);
     r.trainStepMs = await time(() => optimizer.minimize(() => net.loss(x, target), true, net.params), steps);
     const tensorsBefore = tf.memory().numTensors;
-    const profile = await tf.profile(() => tf.dispose(optimizer.minimize(() => net.loss(x, target), true, net.params)));
-    r.peakBytes = profile.peakBytes;
+    const profiled = await tf.profile(() => tf.dispose(optimizer.minimize(() => net.loss(x, target), true, net.params)));
+    r.peakBytes = profiled.peakBytes;
     r.heapBytes = wasmHeapBytes(tf.getBackend()) ?? null;
     r.leakedTensors = tf.memory().numTensors - tensorsBefore;
     const byKernel = new Map();
-    for (const k of profile.kernels) {
+    for (const k of profiled.kernels) {
       const ms = await k.kernelTimeMs;
       const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
       byKernel.set(k.name, { ms: entry.ms + (typeof ms === 'number' ? ms : 0), calls: entry.calls + 1 });
     }
-    r.kernels = [...byKernel.entries()].map(([kernel, v]) => ({ kernel, ...v })).sort((p, q) => q.ms - p.ms);
+    if (profile) r.kernels = [...byKernel.entries()].map(([kernel, v]) => ({ kernel, ...v })).sort((p, q) => q.ms - p.ms);
     optimizer.dispose();
     tf.dispose([x, target]);
     net.dispose();
@@ -143,21 +157,31 @@ function torchReference() {
   return { byNet };
 }
 
+// The wasm backend runs three ways: with the native kernels on every core (the default), with
+// them on one thread (PyTorch's 1-thread row is its match), and without them (--wasm-alone no skips it).
+const wasmVariants = [
+  { options: {}, profile: true },
+  ...(os.availableParallelism() > 1 ? [{ options: { nativeThreads: 1 }, profile: false }] : []),
+  ...(args['wasm-alone'] === 'no' ? [] : [{ options: { native: false }, profile: false }]),
+].filter((v, i) => i === 0 || loadNativeAddon().available);
 const results = [];
 for (const name of wanted) {
-  const registry = registerNodeBackends(createBackendRegistry(), { wasm: { threads: wasmThreads } });
-  if (!registry.has(name)) {
-    results.push({ backend: name, unavailable: `no backend plugin named '${name}' (known: ${registry.list().join(', ')})` });
-    continue;
+  for (const variant of name === 'wasm' ? wasmVariants : [{ options: {}, profile: true }]) {
+    const registry = registerNodeBackends(createBackendRegistry(), { wasm: { threads: wasmThreads, ...variant.options } });
+    if (!registry.has(name)) {
+      results.push({ backend: name, unavailable: `no backend plugin named '${name}' (known: ${registry.list().join(', ')})` });
+      break;
+    }
+    const support = await registry.get(name).isSupported();
+    if (!support.supported) {
+      results.push({ backend: name, unavailable: support.reason });
+      break;
+    }
+    console.error(`benchmarking ${name} ${JSON.stringify(variant.options)}…`);
+    results.push(await benchBackend(registry.get(name), variant));
   }
-  const support = await registry.get(name).isSupported();
-  if (!support.supported) {
-    results.push({ backend: name, unavailable: support.reason });
-    continue;
-  }
-  console.error(`benchmarking ${name}…`);
-  results.push(await benchBackend(registry.get(name)));
 }
+const native = loadNativeAddon();
 const auto = (await selectBackend('auto', registerNodeBackends(createBackendRegistry()), { init: false })).backend.name;
 console.error('PyTorch reference…');
 const torch = torchReference();
@@ -179,6 +203,12 @@ lines.push(`Written by \`npm run bench\` in packages/backend-node on ${new Date(
 lines.push('Sampling in a browser (WebGPU, WebGL, WASM in headless Chromium) is timed by `npm run bench -w @cdm/playground`, in [apps/playground/BENCHMARKS.md](apps/playground/BENCHMARKS.md).', '');
 lines.push(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.versions.node}, tfjs-core ${tf.version_core}. The \`auto\` device picks **${auto}** here.`, '');
 lines.push(`Load average (1/5/15 min) at the start: ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')}; at the end: ${loadAtEnd.map((l) => l.toFixed(1)).join(' / ')}. The machine is shared with other jobs, so other processes compete for the ${os.cpus().length} cores: compare rows measured in the same run, not across runs.`, '');
+lines.push(
+  native.available
+    ? `Native kernels: ${native.path} (${native.isa}), built by scripts/build-native.mjs for this CPU; they run the convolutions, their gradients, matrix products, broadcast arithmetic, Sum/Mean and the fused GroupNorm, and tfjs-wasm the rest.`
+    : `Native kernels: not available (${native.reason}); every wasm row is WebAssembly alone.`,
+  '',
+);
 lines.push(`Batch ${batch}, 32×32×3 inputs, mse loss, Adam (lr 1e-4); a training step is forward + backward + Adam update. Times are the best of ${steps} runs after a warm-up (PyTorch: best of ${Math.max(steps, 3)}); matmul is 1024³ float32.`, '');
 lines.push('| backend | matmul 1024³ GFLOP/s | notes |', '|---|---|---|');
 for (const r of results) lines.push(`| ${r.backend} | ${r.unavailable ? '—' : fmt(r.matmulGflops, 1)} | ${r.unavailable ? `not available: ${r.unavailable}` : (r.skipped ?? '')} |`);
@@ -202,10 +232,14 @@ for (const spec of nets) {
   for (const run of [t.oneThread, t.allThreads]) {
     lines.push(`| PyTorch ${run.torch} CPU, ${run.threads} thread${run.threads > 1 ? 's' : ''} | ${run.params} | ${fmt(run.forwardMs)} | ${fmt(run.trainStepMs)} | — | — | — |`);
   }
-  const wasm = rows.find((r) => r.backend.startsWith('wasm'));
-  if (wasm) {
-    lines.push('', `${wasm.backend} / PyTorch: forward ${(wasm.forwardMs / t.oneThread.forwardMs).toFixed(1)}×, train step ${(wasm.trainStepMs / t.oneThread.trainStepMs).toFixed(1)}× against 1 thread; ${(wasm.forwardMs / t.allThreads.forwardMs).toFixed(1)}× and ${(wasm.trainStepMs / t.allThreads.trainStepMs).toFixed(1)}× against ${t.allThreads.threads} threads. Target (issue 3): ≤ 2.0×.`);
-  }
+  const ratios = results
+    .filter((r) => r.wasm && r.nets)
+    .map((r) => {
+      const row = rows.find((x) => x.backend === r.backend);
+      const torchRun = r.threads > 1 ? t.allThreads : t.oneThread;
+      return `- ${r.backend} / PyTorch at ${torchRun.threads} thread${torchRun.threads > 1 ? 's' : ''}: forward **${(row.forwardMs / torchRun.forwardMs).toFixed(2)}×**, train step **${(row.trainStepMs / torchRun.trainStepMs).toFixed(2)}×**`;
+    });
+  if (ratios.length > 0) lines.push('', 'Each wasm row against PyTorch with the same number of threads (target, issue 3: ≤ 2.0×):', '', ...ratios);
   for (const r of rows.filter((r) => r.kernels)) {
     const total = r.kernels.reduce((sum, k) => sum + k.ms, 0);
     lines.push('', `Where a ${r.backend} training step goes (tf.profile: ${fmt(total)} ms of kernel time; a replacement kernel counts as one):`, '');

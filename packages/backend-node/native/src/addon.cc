@@ -13,6 +13,7 @@
 #include "conv.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "group-norm.h"
 #include "reduce.h"
 
 namespace {
@@ -205,6 +206,61 @@ napi_value ReduceSum(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+bool get_group_norm_dims(napi_env env, napi_value value, cdm::GroupNormDims* d) {
+  View v;
+  if (!get_view(env, value, napi_int32_array, "dims", &v)) return false;
+  if (v.length != 4) return throw_error(env, "dims must hold 4 numbers: batch, pixels, channels, groups");
+  const int32_t* s = static_cast<const int32_t*>(v.data);
+  *d = {s[0], s[1], s[2], s[3]};
+  if (d->batch < 0 || d->pixels < 0 || d->channels < 1 || d->groups < 1 || d->channels % d->groups != 0)
+    return throw_error(env, "dims: sizes must not be negative and channels must be a positive multiple of groups");
+  return true;
+}
+
+// groupNorm(x, gamma, beta, y, mean, rstd, dims = [batch, pixels, channels, groups], epsilon, threads)
+napi_value GroupNorm(napi_env env, napi_callback_info info) {
+  napi_value args[9];
+  View x, gamma, beta, y, mean, rstd;
+  cdm::GroupNormDims d;
+  double epsilon = 0;
+  int threads;
+  if (!get_args(env, info, args) || !get_view(env, args[0], napi_float32_array, "x", &x) || !get_view(env, args[1], napi_float32_array, "gamma", &gamma) ||
+      !get_view(env, args[2], napi_float32_array, "beta", &beta) || !get_view(env, args[3], napi_float32_array, "y", &y) ||
+      !get_view(env, args[4], napi_float32_array, "mean", &mean) || !get_view(env, args[5], napi_float32_array, "rstd", &rstd) ||
+      !get_group_norm_dims(env, args[6], &d) || !get_threads(env, args[8], &threads))
+    return nullptr;
+  if (napi_get_value_double(env, args[7], &epsilon) != napi_ok || !(epsilon > 0)) return throw_error(env, "epsilon must be a positive number"), nullptr;
+  const int64_t size = d.batch * d.pixels * d.channels, stats = d.batch * d.groups;
+  if (!need(env, x, size, "x") || !need(env, gamma, d.channels, "gamma") || !need(env, beta, d.channels, "beta") || !need(env, y, size, "y") ||
+      !need(env, mean, stats, "mean") || !need(env, rstd, stats, "rstd"))
+    return nullptr;
+  cdm::group_norm(d, static_cast<const float*>(x.data), static_cast<const float*>(gamma.data), static_cast<const float*>(beta.data), epsilon,
+                  static_cast<float*>(y.data), static_cast<float*>(mean.data), static_cast<float*>(rstd.data), threads);
+  return nullptr;
+}
+
+// groupNormGrad(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, dims, threads)
+napi_value GroupNormGrad(napi_env env, napi_callback_info info) {
+  napi_value args[10];
+  View dy, x, mean, rstd, gamma, dx, dgamma, dbeta;
+  cdm::GroupNormDims d;
+  int threads;
+  if (!get_args(env, info, args) || !get_view(env, args[0], napi_float32_array, "dy", &dy) || !get_view(env, args[1], napi_float32_array, "x", &x) ||
+      !get_view(env, args[2], napi_float32_array, "mean", &mean) || !get_view(env, args[3], napi_float32_array, "rstd", &rstd) ||
+      !get_view(env, args[4], napi_float32_array, "gamma", &gamma) || !get_view(env, args[5], napi_float32_array, "dx", &dx) ||
+      !get_view(env, args[6], napi_float32_array, "dgamma", &dgamma) || !get_view(env, args[7], napi_float32_array, "dbeta", &dbeta) ||
+      !get_group_norm_dims(env, args[8], &d) || !get_threads(env, args[9], &threads))
+    return nullptr;
+  const int64_t size = d.batch * d.pixels * d.channels, stats = d.batch * d.groups;
+  if (!need(env, dy, size, "dy") || !need(env, x, size, "x") || !need(env, mean, stats, "mean") || !need(env, rstd, stats, "rstd") ||
+      !need(env, gamma, d.channels, "gamma") || !need(env, dx, size, "dx") || !need(env, dgamma, d.channels, "dgamma") || !need(env, dbeta, d.channels, "dbeta"))
+    return nullptr;
+  cdm::group_norm_grad(d, static_cast<const float*>(dy.data), static_cast<const float*>(x.data), static_cast<const float*>(mean.data),
+                       static_cast<const float*>(rstd.data), static_cast<const float*>(gamma.data), static_cast<float*>(dx.data),
+                       static_cast<float*>(dgamma.data), static_cast<float*>(dbeta.data), threads);
+  return nullptr;
+}
+
 // info() → { isa, hardwareThreads }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value result, isa, hardware;
@@ -224,6 +280,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"groupNorm", nullptr, GroupNorm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"groupNormGrad", nullptr, GroupNormGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);

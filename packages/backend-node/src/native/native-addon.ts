@@ -10,6 +10,19 @@ export interface NativeAddon {
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array, threads: number): void;
   batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array, threads: number): void;
   binary(op: number, a: Float32Array, aShape: Int32Array, b: Float32Array, bShape: Int32Array, out: Float32Array, threads: number): void;
+  groupNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array, dims: Int32Array, epsilon: number, threads: number): void;
+  groupNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    gamma: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    dims: Int32Array,
+    threads: number,
+  ): void;
   reduceSum(x: Float32Array, shape: Int32Array, reducedAxes: Int32Array, out: Float32Array, mean: number, threads: number): void;
   info(): { isa: string; hardwareThreads: number };
 }

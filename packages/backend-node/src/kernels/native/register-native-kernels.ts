@@ -5,6 +5,7 @@ import { NATIVE_BINARY_OPS, nativeBinary } from './binary';
 import { nativeConv2d } from './conv2d';
 import { nativeConv2dBackpropFilter } from './conv2d-backprop-filter';
 import { nativeConv2dBackpropInput } from './conv2d-backprop-input';
+import { nativeGroupNorm, nativeGroupNormGrad } from './group-norm';
 import { nativeReduce } from './reduce';
 
 type Factory = (backendName: string, addon: NativeAddon, threads: number, fallback: tf.KernelFunc) => tf.KernelConfig;
@@ -19,6 +20,9 @@ const FACTORIES: Record<string, Factory> = {
   [tf.Mean]: (...rest) => nativeReduce(tf.Mean, ...rest),
   ...Object.fromEntries(Object.keys(NATIVE_BINARY_OPS).map((name) => [name, ((...rest) => nativeBinary(name as keyof typeof NATIVE_BINARY_OPS, ...rest)) satisfies Factory])),
 };
+
+/** Kernels tfjs-wasm does not have at all: the fused GroupNorm of @cdm/core's contract. */
+const ADDITIONS: ((backendName: string, addon: NativeAddon, threads: number) => tf.KernelConfig)[] = [nativeGroupNorm, nativeGroupNormGrad];
 
 /** The kernels the native addon takes over on tfjs-wasm, by kernel name. */
 export const NATIVE_KERNELS = Object.keys(FACTORIES);
@@ -52,7 +56,10 @@ export function registerNativeKernels(addon: NativeAddon, threads: number, backe
     throw new Error(`tfjs backend '${backendName}' lacks ${missing.join(', ')}: import '@tensorflow/tfjs-backend-wasm' and register its training kernels first`);
   }
   replaced.set(backendName, before);
-  const configs = NATIVE_KERNELS.map((name) => FACTORIES[name]!(backendName, addon, threads, before.get(name)!.kernelFunc));
+  const configs = [
+    ...NATIVE_KERNELS.map((name) => FACTORIES[name]!(backendName, addon, threads, before.get(name)!.kernelFunc)),
+    ...ADDITIONS.map((make) => make(backendName, addon, threads)),
+  ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, backendName) !== undefined) tf.unregisterKernel(config.kernelName, backendName);
     tf.registerKernel(config);

@@ -25,7 +25,10 @@ describe('runCli', () => {
     if (info.selected.name === 'wasm') {
       expect(info.wasm.heapBytes).toBeGreaterThan(0);
       expect(info.wasm.threads).toBe(1);
+      // The native kernels run under wasm wherever they were built; otherwise info says why not.
+      if (info.wasm.native.available) expect(info.wasm.native.threads).toBeGreaterThan(0);
     }
+    if (!info.wasm.native.available) expect(info.wasm.native.reason).toEqual(expect.any(String));
     expect(info.wasm.maxHeapBytes).toBe(4 * 1024 ** 3);
   });
 
@@ -34,6 +37,7 @@ describe('runCli', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^ {2}yes {2}tfjs-cpu +priority 100 {2}cpu, trains {2}<- selected$/m);
     expect(stdout).toContain('Device "tfjs-cpu" uses tfjs-cpu.');
+    expect(stdout).toMatch(/^Native kernels( \(\w+\): built, not in use \(the wasm backend is not running\)|: off \(.+\))$/m);
   });
 
   it('an unknown backend is a usage error naming the registered ones; no GPU backend is exit 5', async () => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { silu } from './ops/silu';
 
 /** The reference's `max_period`: the slowest sinusoid has this period in timesteps. */
 export const MAX_PERIOD = 10000;
@@ -33,5 +34,5 @@ export function timestepEmbedding(t: tf.Tensor1D, dim: number, maxPeriod = MAX_P
 export function embeddingMlp(param: (name: string) => tf.Tensor, prefix: string, t: tf.Tensor1D, modelChannels: number): tf.Tensor2D {
   const dense = (x: tf.Tensor2D, layer: string) => tf.add(tf.matMul(x, param(`${prefix}.${layer}.weight`) as tf.Tensor2D), param(`${prefix}.${layer}.bias`)) as tf.Tensor2D;
   const hidden = dense(timestepEmbedding(t, modelChannels), '0');
-  return dense(tf.mul(hidden, tf.sigmoid(hidden)), '2');
+  return dense(silu(hidden), '2');
 }

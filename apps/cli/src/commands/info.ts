@@ -2,7 +2,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import type { Backend } from '@cdm/core';
-import { wasmHeapBytes } from '@cdm/backend-node';
+import { loadNativeAddon, nativeKernelThreads, wasmHeapBytes } from '@cdm/backend-node';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
 import type { CliIo } from '../io';
 import { CLI_VERSION } from '../version';
@@ -66,6 +66,11 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   }
   const heap = selected?.tfjsBackend === 'wasm' ? wasmHeapBytes('wasm') : undefined;
   const threads = await wasmThreads();
+  const addon = loadNativeAddon();
+  const nativeThreads = selected?.tfjsBackend === 'wasm' ? nativeKernelThreads('wasm') : undefined;
+  const native = addon.available
+    ? { available: true, isa: addon.isa, path: addon.path, threads: nativeThreads ?? null }
+    : { available: false, reason: addon.reason, threads: null };
   const report = {
     cli: CLI_VERSION,
     node: process.version,
@@ -76,7 +81,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
     selected,
     ...(selectionError === undefined ? {} : { selectionError }),
     backends,
-    wasm: { threads: threads ?? null, heapBytes: heap ?? null, maxHeapBytes: WASM_MAX_HEAP },
+    wasm: { threads: threads ?? null, heapBytes: heap ?? null, maxHeapBytes: WASM_MAX_HEAP, native },
   };
   ctx.result(report);
   ctx.say(`cdm ${CLI_VERSION} on Node ${process.version} (${report.platform}), ${report.cpuThreads} CPU threads, tfjs ${tf.version_core}`);
@@ -91,6 +96,12 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   else ctx.say(`Device "${ctx.device}" uses ${selected!.name}.`);
   if (heap !== undefined) {
     ctx.say(`WASM: ${threads ?? '?'} thread${threads === 1 ? ' (tfjs runs WebAssembly single-threaded in Node)' : 's'}, heap ${mib(heap)} now, at most ${mib(WASM_MAX_HEAP)}`);
+  }
+  if (native.available) {
+    const use = native.threads === null ? 'built, not in use (the wasm backend is not running)' : `in use on ${native.threads} thread${native.threads === 1 ? '' : 's'}`;
+    ctx.say(`Native kernels (${native.isa}): ${use}`);
+  } else {
+    ctx.say(`Native kernels: off (${native.reason})`);
   }
   return 0;
 }

@@ -9,7 +9,9 @@
 
 #include <vector>
 
+#include "activation.h"
 #include "batch-matmul.h"
+#include "block-copy.h"
 #include "conv.h"
 #include "elementwise.h"
 #include "gemm.h"
@@ -261,6 +263,65 @@ napi_value GroupNormGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// blockCopy(parts (Float32Array[]), widths, whole, rows, toWhole (0/1), threads): concat (1) or split (0)
+// along one axis, with every tensor viewed as [rows, width] and the whole's width the sum of widths.
+napi_value BlockCopy(napi_env env, napi_callback_info info) {
+  napi_value args[6];
+  View widths_view, whole;
+  int32_t rows = -1, to_whole = 0;
+  int threads;
+  if (!get_args(env, info, args) || !get_view(env, args[1], napi_int32_array, "widths", &widths_view) ||
+      !get_view(env, args[2], napi_float32_array, "whole", &whole) || napi_get_value_int32(env, args[3], &rows) != napi_ok ||
+      napi_get_value_int32(env, args[4], &to_whole) != napi_ok || !get_threads(env, args[5], &threads))
+    return nullptr;
+  if (rows < 0) return throw_error(env, "rows must not be negative"), nullptr;
+  bool is_array = false;
+  uint32_t count = 0;
+  napi_is_array(env, args[0], &is_array);
+  if (!is_array || napi_get_array_length(env, args[0], &count) != napi_ok || count != widths_view.length)
+    return throw_error(env, "parts must be an array with one Float32Array per width"), nullptr;
+  std::vector<float*> parts(count);
+  std::vector<int64_t> widths(count);
+  int64_t total = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    View part;
+    napi_get_element(env, args[0], i, &element);
+    widths[i] = static_cast<const int32_t*>(widths_view.data)[i];
+    if (widths[i] < 0) return throw_error(env, "widths must not be negative"), nullptr;
+    if (!get_view(env, element, napi_float32_array, "each part", &part) || !need(env, part, rows * widths[i], "a part")) return nullptr;
+    parts[i] = static_cast<float*>(part.data);
+    total += widths[i];
+  }
+  if (!need(env, whole, rows * total, "whole")) return nullptr;
+  cdm::block_copy(parts, widths, static_cast<float*>(whole.data), rows, to_whole != 0, threads);
+  return nullptr;
+}
+
+// silu(x, y, threads) and siluGrad(dy, x, dx, threads): element-wise over equally long views.
+napi_value Silu(napi_env env, napi_callback_info info) {
+  napi_value args[3];
+  View x, y;
+  int threads;
+  if (!get_args(env, info, args) || !get_view(env, args[0], napi_float32_array, "x", &x) || !get_view(env, args[1], napi_float32_array, "y", &y) ||
+      !get_threads(env, args[2], &threads) || !need(env, y, static_cast<int64_t>(x.length), "y"))
+    return nullptr;
+  cdm::silu(static_cast<const float*>(x.data), static_cast<float*>(y.data), static_cast<int64_t>(x.length), threads);
+  return nullptr;
+}
+
+napi_value SiluGrad(napi_env env, napi_callback_info info) {
+  napi_value args[4];
+  View dy, x, dx;
+  int threads;
+  if (!get_args(env, info, args) || !get_view(env, args[0], napi_float32_array, "dy", &dy) || !get_view(env, args[1], napi_float32_array, "x", &x) ||
+      !get_view(env, args[2], napi_float32_array, "dx", &dx) || !get_threads(env, args[3], &threads) ||
+      !need(env, dy, static_cast<int64_t>(x.length), "dy") || !need(env, dx, static_cast<int64_t>(x.length), "dx"))
+    return nullptr;
+  cdm::silu_grad(static_cast<const float*>(dy.data), static_cast<const float*>(x.data), static_cast<float*>(dx.data), static_cast<int64_t>(x.length), threads);
+  return nullptr;
+}
+
 // info() → { isa, hardwareThreads }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value result, isa, hardware;
@@ -282,6 +343,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"groupNorm", nullptr, GroupNorm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"groupNormGrad", nullptr, GroupNormGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"blockCopy", nullptr, BlockCopy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"silu", nullptr, Silu, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"siluGrad", nullptr, SiluGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);

@@ -12,7 +12,7 @@ void group_norm(const GroupNormDims& d, const float* x, const float* gamma, cons
                 int threads) {
   const int64_t per_group = d.channels / d.groups, count = d.pixels * per_group;
   parallel_ranges(d.batch, threads, [&](int64_t n0, int64_t n1, int) {
-    std::vector<double> channel_sum(d.channels);
+    std::vector<double> channel_sum(d.channels), channel_mean(d.channels);
     std::vector<float> centre(d.channels), scale(d.channels);
     for (int64_t n = n0; n < n1; n++) {
       const float* xs = x + n * d.pixels * d.channels;
@@ -24,10 +24,11 @@ void group_norm(const GroupNormDims& d, const float* x, const float* gamma, cons
       std::vector<double> mu(d.groups, 0.0), var(d.groups, 0.0);
       for (int64_t c = 0; c < d.channels; c++) mu[c / per_group] += channel_sum[c];
       for (auto& m : mu) m /= static_cast<double>(count);
+      for (int64_t c = 0; c < d.channels; c++) channel_mean[c] = mu[c / per_group];  // no division in the loop below
       std::fill(channel_sum.begin(), channel_sum.end(), 0.0);
       for (int64_t p = 0; p < d.pixels; p++)
         for (int64_t c = 0; c < d.channels; c++) {
-          const double centred = xs[p * d.channels + c] - mu[c / per_group];
+          const double centred = xs[p * d.channels + c] - channel_mean[c];
           channel_sum[c] += centred * centred;
         }
       for (int64_t c = 0; c < d.channels; c++) var[c / per_group] += channel_sum[c];

@@ -18,9 +18,10 @@ export interface WasmBackendOptions {
    */
   readonly threads?: number;
   /**
-   * Run convolutions, their gradients and matrix products on this package's native kernels
-   * (C++, built at install for this machine's CPU; see the README) when they are built. Default
-   * true, unless `CDM_NATIVE=0`. With `false` the WebAssembly kernels run everything.
+   * Run convolutions and their gradients, matrix products, broadcast arithmetic, Sum/Mean and the
+   * fused GroupNorm on this package's native kernels (C++, built at install for this machine's
+   * CPU; see the README) when they are built. Default: on when built, unless `CDM_NATIVE=0`. With
+   * `true`, a missing build is reported through `warn`; with `false` WebAssembly runs everything.
    */
   readonly native?: boolean;
   /** Threads of the native kernels. Default: `CDM_NATIVE_THREADS`, else every available core. */
@@ -32,8 +33,8 @@ export interface WasmBackendOptions {
 /**
  * tfjs-wasm (XNNPACK, SIMD) with this package's training kernels: the fast CPU path when
  * TensorFlow's native library is not installed. Where the package's native kernels are built,
- * convolutions, their gradients and matrix products run on them (every core by default) and the
- * rest on WebAssembly. XNNPACK runs one thread by default; `threads` (or `CDM_WASM_THREADS`) opts
+ * the heavy kernels (convolutions, matrix products, arithmetic, reductions, GroupNorm) run on them
+ * (every core by default) and the rest on WebAssembly. XNNPACK runs one thread by default; `threads` (or `CDM_WASM_THREADS`) opts
  * in to the experimental multi-threaded build (see the README).
  */
 export function wasmBackend(options: WasmBackendOptions = {}): Backend {
@@ -64,6 +65,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): Backend {
       registerWasmTrainingKernels('wasm');
       const native = options.native === false ? undefined : loadNativeAddon();
       if (native?.available === true) registerNativeKernels(native.addon, nativeThreads, 'wasm');
+      else if (native !== undefined && options.native === true) warn(`wasm: native kernels asked for but not used: ${native.reason}`);
       installWasmMemoryGuard('wasm'); // a full heap throws CDM_OUT_OF_MEMORY instead of corrupting tensors
     },
   };

@@ -24,6 +24,10 @@ export interface NativeAddon {
     threads: number,
   ): void;
   reduceSum(x: Float32Array, shape: Int32Array, reducedAxes: Int32Array, out: Float32Array, mean: number, threads: number): void;
+  silu(x: Float32Array, y: Float32Array, threads: number): void;
+  siluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, threads: number): void;
+  /** Concat (toWhole 1) or split (0) along one axis, every tensor viewed as [rows, width]. */
+  blockCopy(parts: Float32Array[], widths: Int32Array, whole: Float32Array, rows: number, toWhole: number, threads: number): void;
   info(): { isa: string; hardwareThreads: number };
 }
 

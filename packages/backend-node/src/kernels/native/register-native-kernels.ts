@@ -2,11 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../../native/native-addon';
 import { nativeBatchMatMul } from './batch-mat-mul';
 import { NATIVE_BINARY_OPS, nativeBinary } from './binary';
+import { nativeConcat } from './concat';
 import { nativeConv2d } from './conv2d';
 import { nativeConv2dBackpropFilter } from './conv2d-backprop-filter';
 import { nativeConv2dBackpropInput } from './conv2d-backprop-input';
 import { nativeGroupNorm, nativeGroupNormGrad } from './group-norm';
 import { nativeReduce } from './reduce';
+import { nativeSilu, nativeSiluGrad } from './silu';
+import { nativeSplitV } from './split-v';
 
 type Factory = (backendName: string, addon: NativeAddon, threads: number, fallback: tf.KernelFunc) => tf.KernelConfig;
 
@@ -18,11 +21,13 @@ const FACTORIES: Record<string, Factory> = {
   [tf.BatchMatMul]: nativeBatchMatMul,
   [tf.Sum]: (...rest) => nativeReduce(tf.Sum, ...rest),
   [tf.Mean]: (...rest) => nativeReduce(tf.Mean, ...rest),
+  [tf.Concat]: nativeConcat,
+  [tf.SplitV]: nativeSplitV,
   ...Object.fromEntries(Object.keys(NATIVE_BINARY_OPS).map((name) => [name, ((...rest) => nativeBinary(name as keyof typeof NATIVE_BINARY_OPS, ...rest)) satisfies Factory])),
 };
 
-/** Kernels tfjs-wasm does not have at all: the fused GroupNorm of @cdm/core's contract. */
-const ADDITIONS: ((backendName: string, addon: NativeAddon, threads: number) => tf.KernelConfig)[] = [nativeGroupNorm, nativeGroupNormGrad];
+/** Kernels tfjs-wasm does not have at all: the fused GroupNorm and SiLU of @cdm/core's contracts. */
+const ADDITIONS: ((backendName: string, addon: NativeAddon, threads: number) => tf.KernelConfig)[] = [nativeGroupNorm, nativeGroupNormGrad, nativeSilu, nativeSiluGrad];
 
 /** The kernels the native addon takes over on tfjs-wasm, by kernel name. */
 export const NATIVE_KERNELS = Object.keys(FACTORIES);

@@ -1,7 +1,10 @@
-// The benchmark's stand-in for the 32×32 U-Net preset until @cdm/unet lands: a reduced ADM-style
+// A second, smaller network for the benchmark (it stood in for the 32×32 preset before @cdm/unet
+// existed): a reduced ADM-style
 // U-Net (3 levels at 32/16/8 with channels C, 2C, 2C, one residual block per level and per up
 // step, GroupNorm + SiLU, stride-2 conv downsampling, nearest ×2 upsampling, concatenated skips,
-// single-head self-attention at 8×8). bench/torch_reference.py builds the same network.
+// single-head self-attention at 8×8). bench/torch_reference.py builds the same network. It is
+// written in plain tfjs ops, so its GroupNorm and SiLU are composites: it shows what a model that
+// does not use @cdm/core's fused-kernel contracts gets.
 import * as tf from '@tensorflow/tfjs-core';
 
 export function smallUNet({ channels: C = 64, seed = 1 } = {}) {

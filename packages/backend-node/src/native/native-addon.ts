@@ -83,7 +83,7 @@ export function loadNativeAddon(): NativeAddonStatus {
 function load(): NativeAddonStatus {
   if (process.env.CDM_NATIVE === '0') return { available: false, reason: 'turned off by CDM_NATIVE=0' };
   const override = process.env.CDM_NATIVE_ADDON;
-  if (override !== undefined) return readNativeAddon(override, false);
+  if (override !== undefined && override.trim() !== '') return readNativeAddon(override, false); // empty: as if unset
   const folder = buildFolder();
   return folder === undefined ? { available: false, reason: `not built; ${BUILD_HINT}` } : readNativeAddon(join(folder, 'cdm-native.node'), true);
 }

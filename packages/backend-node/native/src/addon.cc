@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "activation.h"
+#include "adam.h"
 #include "batch-matmul.h"
 #include "block-copy.h"
 #include "conv.h"
@@ -38,7 +39,8 @@ bool get_view(napi_env env, napi_value value, napi_typedarray_type want, const c
   napi_value buffer;
   size_t offset;
   napi_get_typedarray_info(env, value, &out->type, &out->length, &out->data, &buffer, &offset);
-  if (out->type != want) return throw_error(env, std::string(name) + (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array"));
+  if (out->type != want)
+    return throw_error(env, std::string(name) + (want == napi_float32_array ? " must be a Float32Array" : want == napi_float64_array ? " must be a Float64Array" : " must be an Int32Array"));
   return true;
 }
 
@@ -322,6 +324,29 @@ napi_value SiluGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// adamUpdate(param, m, v, grad, paramOut, mOut, vOut, coefficients (Float64Array) = [β₁, β₂, ε, stepSize, secondCorrection], threads)
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  napi_value args[9];
+  View param, m, v, grad, param_out, m_out, v_out, coefficients;
+  int threads;
+  if (!get_args(env, info, args) || !get_view(env, args[0], napi_float32_array, "param", &param) || !get_view(env, args[1], napi_float32_array, "m", &m) ||
+      !get_view(env, args[2], napi_float32_array, "v", &v) || !get_view(env, args[3], napi_float32_array, "grad", &grad) ||
+      !get_view(env, args[4], napi_float32_array, "paramOut", &param_out) || !get_view(env, args[5], napi_float32_array, "mOut", &m_out) ||
+      !get_view(env, args[6], napi_float32_array, "vOut", &v_out) || !get_view(env, args[7], napi_float64_array, "coefficients", &coefficients) ||
+      !get_threads(env, args[8], &threads))
+    return nullptr;
+  if (coefficients.length != 5) return throw_error(env, "coefficients must hold 5 numbers: beta1, beta2, epsilon, stepSize, secondCorrection"), nullptr;
+  const int64_t size = static_cast<int64_t>(param.length);
+  if (!need(env, m, size, "m") || !need(env, v, size, "v") || !need(env, grad, size, "grad") || !need(env, param_out, size, "paramOut") ||
+      !need(env, m_out, size, "mOut") || !need(env, v_out, size, "vOut"))
+    return nullptr;
+  const double* k = static_cast<const double*>(coefficients.data);
+  cdm::adam_update({k[0], k[1], k[2], k[3], k[4]}, static_cast<const float*>(param.data), static_cast<const float*>(m.data),
+                   static_cast<const float*>(v.data), static_cast<const float*>(grad.data), static_cast<float*>(param_out.data),
+                   static_cast<float*>(m_out.data), static_cast<float*>(v_out.data), size, threads);
+  return nullptr;
+}
+
 // info() → { isa, hardwareThreads }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value result, isa, hardware;
@@ -346,6 +371,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"blockCopy", nullptr, BlockCopy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"silu", nullptr, Silu, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"siluGrad", nullptr, SiluGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);

@@ -26,6 +26,18 @@ export interface NativeAddon {
   reduceSum(x: Float32Array, shape: Int32Array, reducedAxes: Int32Array, out: Float32Array, mean: number, threads: number): void;
   silu(x: Float32Array, y: Float32Array, threads: number): void;
   siluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, threads: number): void;
+  /** One Adam step; coefficients are [β₁, β₂, ε, stepSize, secondCorrection] in float64. */
+  adamUpdate(
+    param: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    grad: Float32Array,
+    paramOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    coefficients: Float64Array,
+    threads: number,
+  ): void;
   /** Concat (toWhole 1) or split (0) along one axis, every tensor viewed as [rows, width]. */
   blockCopy(parts: Float32Array[], widths: Int32Array, whole: Float32Array, rows: number, toWhole: number, threads: number): void;
   info(): { isa: string; hardwareThreads: number };

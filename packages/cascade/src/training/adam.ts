@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { errors } from '@cdm/core';
+import { ADAM_UPDATE_KERNEL, errors, hasFusedAdam, type AdamUpdateAttrs } from '@cdm/core';
 
 export interface AdamOptions {
   /** Default 0.9. */
@@ -41,7 +41,9 @@ export interface Adam {
  * keeps β₁ᵗ as a float32 running product but `setWeights` recomputes it with `pow`, which can differ
  * in the last bit, fixes the learning rate at construction (no warmup), and matches moments to
  * variables by position. Here the bias corrections are computed in float64 from the integer t,
- * and the moments are named after their parameters.
+ * and the moments are named after their parameters. Where the backend registers @cdm/core's fused
+ * Adam update (`hasFusedAdam()`), each parameter takes one kernel instead of ten element-wise ops;
+ * the two paths agree to float32 rounding.
  */
 export function createAdam(parameters: ReadonlyMap<string, tf.Variable>, options: AdamOptions = {}): Adam {
   const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = options;
@@ -72,12 +74,22 @@ export function createAdam(parameters: ReadonlyMap<string, tf.Variable>, options
       const t = updates + 1;
       const stepSize = lr / (1 - beta1 ** t);
       const secondCorrection = Math.sqrt(1 - beta2 ** t);
+      const fused = hasFusedAdam();
+      const attrs: AdamUpdateAttrs = { beta1, beta2, epsilon, stepSize, secondCorrection };
       tf.tidy(() => {
         for (const [name, parameter] of parameters) {
           const g = grads[name];
           if (g === undefined) throw errors.invalidArgument(`grads["${name}"]`, 'a gradient for every parameter', undefined);
           const m = firstMoment.get(name)!;
           const v = secondMoment.get(name)!;
+          if (fused && parameter.dtype === 'float32' && g.dtype === 'float32') {
+            const inputs = { param: parameter, m, v, grad: g };
+            const [nextParam, nextM, nextV] = tf.engine().runKernel(ADAM_UPDATE_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+            parameter.assign(nextParam!);
+            m.assign(nextM!);
+            v.assign(nextV!);
+            continue;
+          }
           const nextM = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
           const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
           const denominator = tf.add(tf.div(tf.sqrt(nextV), secondCorrection), epsilon);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../../native/native-addon';
+import { nativeAdamUpdate } from './adam-update';
 import { nativeBatchMatMul } from './batch-mat-mul';
 import { NATIVE_BINARY_OPS, nativeBinary } from './binary';
 import { nativeConcat } from './concat';
@@ -26,8 +27,14 @@ const FACTORIES: Record<string, Factory> = {
   ...Object.fromEntries(Object.keys(NATIVE_BINARY_OPS).map((name) => [name, ((...rest) => nativeBinary(name as keyof typeof NATIVE_BINARY_OPS, ...rest)) satisfies Factory])),
 };
 
-/** Kernels tfjs-wasm does not have at all: the fused GroupNorm and SiLU of @cdm/core's contracts. */
-const ADDITIONS: ((backendName: string, addon: NativeAddon, threads: number) => tf.KernelConfig)[] = [nativeGroupNorm, nativeGroupNormGrad, nativeSilu, nativeSiluGrad];
+/** Kernels tfjs-wasm does not have at all: the fused GroupNorm, SiLU and Adam update of @cdm/core's contracts. */
+const ADDITIONS: ((backendName: string, addon: NativeAddon, threads: number) => tf.KernelConfig)[] = [
+  nativeGroupNorm,
+  nativeGroupNormGrad,
+  nativeSilu,
+  nativeSiluGrad,
+  nativeAdamUpdate,
+];
 
 /** The kernels the native addon takes over on tfjs-wasm, by kernel name. */
 export const NATIVE_KERNELS = Object.keys(FACTORIES);

@@ -74,6 +74,37 @@ describe('the native addon', () => {
       }
     });
 
+    it('serves several threads at once: four Node workers running 4-thread products together get the single-threaded result', async () => {
+      // Each worker multiplies the same pair of 96×300 · 300×80 matrices 30 times on 4 threads
+      // while the others do too; the pool runs one job at a time, so nothing interleaves.
+      const a = Float32Array.from({ length: 96 * 300 }, (_, i) => Math.sin(i));
+      const b = Float32Array.from({ length: 300 * 80 }, (_, i) => Math.cos(i));
+      const dims = Int32Array.of(1, 1, 96, 80, 300, 0, 0);
+      const expected = new Float32Array(96 * 80);
+      addon.batchMatMul(a, b, expected, dims, 1);
+      const path = native.available ? native.path : '';
+      const code = `
+        const { parentPort, workerData } = require('node:worker_threads');
+        const addon = require(workerData.path);
+        const out = new Float32Array(96 * 80);
+        let worst = 0;
+        for (let k = 0; k < 30; k++) {
+          out.fill(NaN);
+          addon.batchMatMul(workerData.a, workerData.b, out, workerData.dims, 4);
+          for (let i = 0; i < out.length; i++) worst = Math.max(worst, Math.abs(out[i] - workerData.expected[i]));
+        }
+        parentPort.postMessage(worst);`;
+      const { Worker } = await import('node:worker_threads');
+      const worst = await Promise.all(
+        Array.from({ length: 4 }, () => new Promise<number>((resolve, reject) => {
+          const worker = new Worker(code, { eval: true, workerData: { path, a, b, dims, expected } });
+          worker.once('message', (value: number) => void worker.terminate().then(() => resolve(value)));
+          worker.once('error', reject);
+        })),
+      );
+      for (const w of worst) expect(w).toBeLessThan(1e-4 * Math.max(...Array.from(expected, Math.abs)));
+    });
+
     describe('a build made elsewhere', () => {
       const folder = mkdtempSync(join(tmpdir(), 'cdm-native-'));
       afterAll(() => rmSync(folder, { recursive: true, force: true }));

@@ -3,25 +3,16 @@ import { join } from 'node:path';
 import { loadNativeAddon } from '@cdm/backend-node';
 import { readSafetensors, toFloat32 } from '@cdm/core';
 import { describe, expect, it } from 'vitest';
-import { cdm, micro, tempDir } from '../testing/micro-cascade';
+import { cdm, microBaseConfig, tempDir } from '../testing/micro-cascade';
 
 const native = loadNativeAddon();
 
 /** A micro base stage (GroupNorm, SiLU, attention, class embedding) trained for 3 steps at lr 1e-3 on `backend`. */
 async function train(dir: string, backend: string) {
-  const config = {
+  const config = microBaseConfig({
     runDir: `runs/${backend}`,
-    stage: {
-      name: 'base8',
-      resolution: 8,
-      numClasses: 10,
-      nullClass: 10,
-      denoiser: { type: 'adm-unet', config: { ...micro(), seed: 1 } },
-      diffusion: { schedule: 'cosine', timesteps: 100 },
-    },
-    dataset: { type: 'procedural', size: 20 },
     training: { steps: 3, batchSize: 4, lr: 1e-3, classDropout: 0.2, checkpointEvery: 3, logEvery: 1, seed: 7 },
-  };
+  });
   const path = join(dir, `${backend}.json`);
   await writeFile(path, JSON.stringify(config));
   const run = await cdm(['train', path, '--backend', backend, '--json']);

@@ -5,24 +5,7 @@ import { cpuBackend, pngCodec } from '@cdm/backend-node';
 import { loadUnet } from '@cdm/unet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileStorage, toStoragePath } from '../file-storage';
-import { cdm, micro, tempDir } from '../testing/micro-cascade';
-
-/** A micro base stage on the procedural dataset at 8×8 (10 classes + the null class). */
-const baseConfig = (extra: Record<string, unknown> = {}) => ({
-  runDir: 'runs/base8',
-  stage: {
-    name: 'base8',
-    resolution: 8,
-    numClasses: 10,
-    nullClass: 10,
-    denoiser: { type: 'adm-unet', config: { ...micro(), seed: 1 } },
-    diffusion: { schedule: 'cosine', timesteps: 100 },
-    defaults: { sampler: 'ddim', steps: 'ddim4' },
-  },
-  dataset: { type: 'procedural', size: 20 },
-  training: { steps: 4, batchSize: 2, lr: 1e-3, classDropout: 0.2, checkpointEvery: 2, logEvery: 1, seed: 7 },
-  ...extra,
-});
+import { microBaseConfig, cdm, micro, tempDir } from '../testing/micro-cascade';
 
 /** A micro 8 → 16 super-resolution stage with Gaussian conditioning augmentation. */
 const srConfig = {
@@ -56,7 +39,7 @@ beforeAll(async () => {
 
 describe('cdm train', () => {
   it('trains a micro stage, resumes it where it stopped, and exports a stage directory with EMA weights', async () => {
-    const config = await write('base8.json', baseConfig());
+    const config = await write('base8.json', microBaseConfig());
     const before = tf.memory().numTensors;
     const first = await cdm(['train', config, '--backend', 'tfjs-cpu', '--json']);
     expect(first.stderr).toBe('');
@@ -101,7 +84,7 @@ describe('cdm train', () => {
   });
 
   it('Ctrl-C (the io signal) saves a checkpoint and exits 4; running again resumes from it', async () => {
-    const config = await write('abort.json', baseConfig({ runDir: 'runs/abort', training: { ...baseConfig().training, steps: 50, checkpointEvery: 100 } }));
+    const config = await write('abort.json', microBaseConfig({ runDir: 'runs/abort', training: { ...microBaseConfig().training, steps: 50, checkpointEvery: 100 } }));
     const controller = new AbortController();
     const aborted = await cdm(['train', config, '--backend', 'tfjs-cpu'], {
       signal: controller.signal,
@@ -152,7 +135,7 @@ describe('cdm train', () => {
   });
 
   it('rejects a config that does not validate with exit 2, naming every bad field', async () => {
-    const bad = baseConfig() as any;
+    const bad = microBaseConfig() as any;
     bad.stage.diffusion.timesteps = -5;
     bad.dataset = { type: 'imagenet' };
     bad.training.lr = 'fast';
@@ -166,19 +149,19 @@ describe('cdm train', () => {
     expect(stderr).toContain('training.lr: Invalid input: expected number, received string');
     expect(stderr).toContain('training.extra: unknown field');
 
-    const preset = await write('preset.json', baseConfig({ stage: { ...baseConfig().stage, denoiser: { preset: 'huge-256' } } }));
+    const preset = await write('preset.json', microBaseConfig({ stage: { ...microBaseConfig().stage, denoiser: { preset: 'huge-256' } } }));
     const unknown = await cdm(['train', preset]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/stage\.denoiser\.preset: unknown preset "huge-256"; one of cdm-imagenet-32, .*tiny-32/);
 
-    const size = await write('size.json', baseConfig({ stage: { ...baseConfig().stage, denoiser: { config: { ...micro(), imageSize: 16 } } } }));
+    const size = await write('size.json', microBaseConfig({ stage: { ...microBaseConfig().stage, denoiser: { config: { ...micro(), imageSize: 16 } } } }));
     const mismatch = await cdm(['train', size, '--backend', 'tfjs-cpu']);
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr).toContain('Invalid stage.denoiser.config.imageSize: expected 8 (the stage\'s resolution), got 16');
 
     const missing = await cdm(['train', join(dir, 'nope.json')]);
     expect(missing.code).toBe(3);
-    const folder = await write('folder.json', baseConfig({ dataset: { type: 'image-folder', path: 'no-such-folder' } }));
+    const folder = await write('folder.json', microBaseConfig({ dataset: { type: 'image-folder', path: 'no-such-folder' } }));
     const noFolder = await cdm(['train', folder, '--backend', 'tfjs-cpu']);
     expect(noFolder.code).toBe(3);
     expect(noFolder.stderr).toContain('no-such-folder');

@@ -21,6 +21,23 @@ export const micro = (extra: Partial<UnetConfig> = {}): UnetConfig => ({
   ...extra,
 });
 
+/** A micro base stage on the procedural dataset at 8×8 (10 classes + the null class). */
+export const microBaseConfig = (extra: Record<string, unknown> = {}) => ({
+  runDir: 'runs/base8',
+  stage: {
+    name: 'base8',
+    resolution: 8,
+    numClasses: 10,
+    nullClass: 10,
+    denoiser: { type: 'adm-unet', config: { ...micro(), seed: 1 } },
+    diffusion: { schedule: 'cosine', timesteps: 100 },
+    defaults: { sampler: 'ddim', steps: 'ddim4' },
+  },
+  dataset: { type: 'procedural', size: 20 },
+  training: { steps: 4, batchSize: 2, lr: 1e-3, classDropout: 0.2, checkpointEvery: 2, logEvery: 1, seed: 7 },
+  ...extra,
+});
+
 export const tempDir = (prefix = 'cdm-cli-') => mkdtemp(join(tmpdir(), prefix));
 
 /** Runs the CLI in-process and returns its exit status and output. */

@@ -2,8 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../../native/native-addon';
 import { heapView, type WasmHeapBackend } from './wasm-heap';
 
-const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
-
 /**
  * BatchMatMul for tfjs-wasm on the native SGEMM, transposed operands read in place. Handles equal
  * batch dimensions and a batch broadcast from a single matrix; any other broadcast goes to
@@ -26,7 +24,7 @@ export function nativeBatchMatMul(backendName: string, addon: NativeAddon, threa
         throw new Error(`BatchMatMul: inner dimensions ${k} (a) and ${kB} (b) differ for shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
       }
       const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-      const batchA = product(a.shape.slice(0, -2)), batchB = product(b.shape.slice(0, -2)), batch = product(outer);
+      const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2)), batchB = tf.util.sizeFromShape(b.shape.slice(0, -2)), batch = tf.util.sizeFromShape(outer);
       const simple = batch === Math.max(batchA, batchB) && (batchA === batchB || batchA === 1 || batchB === 1);
       if (!simple || a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(args);
       const heap = backend as unknown as WasmHeapBackend;

@@ -2,8 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../../native/native-addon';
 import { heapView, type WasmHeapBackend } from './wasm-heap';
 
-const size = (shape: readonly number[], from = 0) => shape.slice(from).reduce((a, b) => a * b, 1);
-
 /**
  * Concat for tfjs-wasm on the native addon: with every tensor viewed as [rows, width] around the
  * axis, one memcpy per row and input, rows split over `threads`. The U-Net concatenates every skip
@@ -23,10 +21,10 @@ export function nativeConcat(backendName: string, addon: NativeAddon, threads: n
       tf.backend_util.assertParamsConsistent(shapes, dim);
       const heap = args.backend as unknown as WasmHeapBackend;
       const out = heap.makeOutput(tf.backend_util.computeOutShape(shapes, dim), 'float32');
-      const rows = size(out.shape.slice(0, dim));
+      const rows = tf.util.sizeFromShape(out.shape.slice(0, dim));
       addon.blockCopy(
         inputs.map((t, i) => heapView(heap, t, `input ${i}`)),
-        Int32Array.from(inputs, (t) => size(t.shape, dim)),
+        Int32Array.from(inputs, (t) => tf.util.sizeFromShape(t.shape.slice(dim))),
         heapView(heap, out, 'output'),
         rows,
         1,

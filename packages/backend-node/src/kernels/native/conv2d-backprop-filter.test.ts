@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../native/native-addon';
-import { compareWithCpu, seededValues } from '../../testing/compare-backends';
+import { compareWithCpu } from '../../testing/compare-backends';
 import { wasmWithNativeKernels } from '../../testing/wasm-setup';
-import { describeCase } from '../wasm/conv-cases';
+import { backpropFilterCase, describeCase } from '../wasm/conv-cases';
 import { NATIVE_TOLERANCE, nativeConvCases } from './native-cases';
 
 const native = loadNativeAddon();
@@ -14,13 +14,7 @@ describe.skipIf(!native.available)(`native Conv2DBackpropFilter on wasm matches 
       beforeAll(() => wasmWithNativeKernels(threads));
       for (const c of nativeConvCases) {
         it(describeCase(c), async () => {
-          const { relativeError, shapes } = await compareWithCpu('wasm', 7, (rng) => {
-            const x = tf.tensor4d(seededValues(rng, c.batch * c.size[0] * c.size[1] * c.inChannels), [c.batch, c.size[0], c.size[1], c.inChannels]);
-            const filterShape: [number, number, number, number] = [c.kernel, c.kernel, c.inChannels, c.outChannels];
-            const outShape = tf.conv2d(x, tf.zeros(filterShape) as tf.Tensor4D, c.stride, c.pad).shape;
-            const dy = tf.tensor4d(seededValues(rng, outShape.reduce((a, b) => a * b, 1)), outShape);
-            return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', filterShape }) as tf.Tensor;
-          });
+          const { relativeError, shapes } = await compareWithCpu('wasm', 7, (rng) => backpropFilterCase(c, rng));
           expect(shapes[0]).toEqual([c.kernel, c.kernel, c.inChannels, c.outChannels]);
           expect(relativeError).toBeLessThan(NATIVE_TOLERANCE);
         });

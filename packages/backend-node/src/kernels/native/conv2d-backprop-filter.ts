@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../../native/native-addon';
-import { convGeometry } from './conv-geometry';
+import { nativeConvGeometry } from './conv-geometry';
 import { heapView, type WasmHeapBackend } from './wasm-heap';
 
 /**
@@ -17,18 +17,8 @@ export function nativeConv2dBackpropFilter(backendName: string, addon: NativeAdd
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-      const info = tf.backend_util.computeConv2DInfo(
-        x.shape as [number, number, number, number],
-        filterShape,
-        strides,
-        1,
-        pad,
-        dimRoundingMode,
-        false,
-        tf.backend_util.convertConv2DDataFormat(dataFormat),
-      );
-      const geometry = convGeometry(info);
+      const { filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+      const { geometry } = nativeConvGeometry(x.shape, filterShape, attrs as unknown as tf.Conv2DBackpropFilterAttrs);
       const heap = backend as unknown as WasmHeapBackend;
       const out = heap.makeOutput([...filterShape], 'float32');
       addon.conv2dBackpropFilter(heapView(heap, x, 'x'), heapView(heap, dy, 'dy'), heapView(heap, out, 'dw'), geometry, threads);

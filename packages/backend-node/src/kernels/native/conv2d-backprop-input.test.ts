@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../native/native-addon';
 import { compareWithCpu, seededValues } from '../../testing/compare-backends';
 import { wasmWithNativeKernels } from '../../testing/wasm-setup';
-import { describeCase } from '../wasm/conv-cases';
+import { backpropInputCase, describeCase } from '../wasm/conv-cases';
 import { NATIVE_TOLERANCE, nativeConvCases } from './native-cases';
 
 const native = loadNativeAddon();
@@ -14,13 +14,7 @@ describe.skipIf(!native.available)(`native Conv2DBackpropInput on wasm matches t
       beforeAll(() => wasmWithNativeKernels(threads));
       for (const c of nativeConvCases) {
         it(describeCase(c), async () => {
-          const { relativeError, shapes } = await compareWithCpu('wasm', 11, (rng) => {
-            const inputShape: [number, number, number, number] = [c.batch, c.size[0], c.size[1], c.inChannels];
-            const filter = tf.tensor4d(seededValues(rng, c.kernel * c.kernel * c.inChannels * c.outChannels), [c.kernel, c.kernel, c.inChannels, c.outChannels]);
-            const outShape = tf.conv2d(tf.zeros(inputShape) as tf.Tensor4D, filter, c.stride, c.pad).shape;
-            const dy = tf.tensor4d(seededValues(rng, outShape.reduce((a, b) => a * b, 1)), outShape);
-            return tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter }, { inputShape, strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC' }) as tf.Tensor;
-          });
+          const { relativeError, shapes } = await compareWithCpu('wasm', 11, (rng) => backpropInputCase(c, rng));
           expect(shapes[0]).toEqual([c.batch, c.size[0], c.size[1], c.inChannels]);
           expect(relativeError).toBeLessThan(NATIVE_TOLERANCE);
         });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../../native/native-addon';
-import { convGeometry } from './conv-geometry';
+import { nativeConvGeometry } from './conv-geometry';
 import { heapView, type WasmHeapBackend } from './wasm-heap';
 
 /**
@@ -17,18 +17,8 @@ export function nativeConv2dBackpropInput(backendName: string, addon: NativeAddo
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { dy, filter } = inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-      const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
-      const info = tf.backend_util.computeConv2DInfo(
-        inputShape,
-        filter.shape as [number, number, number, number],
-        strides,
-        1,
-        pad,
-        dimRoundingMode,
-        false,
-        tf.backend_util.convertConv2DDataFormat(dataFormat),
-      );
-      const geometry = convGeometry(info);
+      const { inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+      const { geometry } = nativeConvGeometry(inputShape, filter.shape, attrs as unknown as tf.Conv2DBackpropInputAttrs);
       const heap = backend as unknown as WasmHeapBackend;
       const out = heap.makeOutput([...inputShape], 'float32');
       addon.conv2dBackpropInput(heapView(heap, dy, 'dy'), heapView(heap, filter, 'filter'), heapView(heap, out, 'dx'), geometry, threads);

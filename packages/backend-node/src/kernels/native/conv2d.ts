@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../../native/native-addon';
-import { convGeometry } from './conv-geometry';
+import { nativeConvGeometry } from './conv-geometry';
 import { heapView, type WasmHeapBackend } from './wasm-heap';
 
 /**
@@ -14,18 +14,7 @@ export function nativeConv2d(backendName: string, addon: NativeAddon, threads: n
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, filter } = inputs as unknown as { x: tf.TensorInfo; filter: tf.TensorInfo };
-      const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as tf.Conv2DAttrs;
-      const info = tf.backend_util.computeConv2DInfo(
-        x.shape as [number, number, number, number],
-        filter.shape as [number, number, number, number],
-        strides,
-        dilations,
-        pad,
-        dimRoundingMode,
-        false,
-        tf.backend_util.convertConv2DDataFormat(dataFormat),
-      );
-      const geometry = convGeometry(info);
+      const { info, geometry } = nativeConvGeometry(x.shape, filter.shape, attrs as unknown as tf.Conv2DAttrs);
       const heap = backend as unknown as WasmHeapBackend;
       const out = heap.makeOutput(info.outShape, 'float32');
       addon.conv2d(heapView(heap, x, 'x'), heapView(heap, filter, 'filter'), heapView(heap, out, 'y'), geometry, threads);

@@ -2,8 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../../native/native-addon';
 import { heapView, type WasmHeapBackend } from './wasm-heap';
 
-const size = (shape: readonly number[], from = 0) => shape.slice(from).reduce((a, b) => a * b, 1);
-
 /**
  * SplitV (tf.split; also the gradient of Concat) for tfjs-wasm on the native addon: the reverse
  * of the native Concat, one memcpy per row and output. Inputs other than float32 go to `fallback`.
@@ -23,9 +21,9 @@ export function nativeSplitV(backendName: string, addon: NativeAddon, threads: n
       // Views after the last allocation: growing the heap detaches earlier ones.
       addon.blockCopy(
         outs.map((t, i) => heapView(heap, t, `output ${i}`)),
-        Int32Array.from(outs, (t) => size(t.shape, dim)),
+        Int32Array.from(outs, (t) => tf.util.sizeFromShape(t.shape.slice(dim))),
         heapView(heap, x, 'x'),
-        size(x.shape.slice(0, dim)),
+        tf.util.sizeFromShape(x.shape.slice(0, dim)),
         0,
         threads,
       );

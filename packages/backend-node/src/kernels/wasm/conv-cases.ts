@@ -1,3 +1,7 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '@cdm/core';
+import { seededValues } from '../../testing/compare-backends';
+
 /** The spread of convolution shapes the replacement kernels are checked on (tests only). */
 export interface ConvCase {
   readonly batch: number;
@@ -27,3 +31,21 @@ export const convCases: ConvCase[] = [
 export const describeCase = (c: ConvCase) =>
   `${c.kernel}×${c.kernel} stride ${c.stride}, ${typeof c.pad === 'string' ? `'${c.pad}'` : `explicit ${JSON.stringify(c.pad.slice(1, 3))}`}, ` +
   `x [${c.batch}, ${c.size.join(', ')}, ${c.inChannels}] → ${c.outChannels} channels`;
+
+/** Conv2DBackpropFilter on a seeded x and dy of case `c`'s shapes, run on the current backend. */
+export function backpropFilterCase(c: ConvCase, rng: Rng): tf.Tensor {
+  const x = tf.tensor4d(seededValues(rng, c.batch * c.size[0] * c.size[1] * c.inChannels), [c.batch, c.size[0], c.size[1], c.inChannels]);
+  const filterShape: [number, number, number, number] = [c.kernel, c.kernel, c.inChannels, c.outChannels];
+  const outShape = tf.conv2d(x, tf.zeros(filterShape) as tf.Tensor4D, c.stride, c.pad).shape;
+  const dy = tf.tensor4d(seededValues(rng, outShape.reduce((a, b) => a * b, 1)), outShape);
+  return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', filterShape }) as tf.Tensor;
+}
+
+/** Conv2DBackpropInput on a seeded filter and dy of case `c`'s shapes, run on the current backend. */
+export function backpropInputCase(c: ConvCase, rng: Rng): tf.Tensor {
+  const inputShape: [number, number, number, number] = [c.batch, c.size[0], c.size[1], c.inChannels];
+  const filter = tf.tensor4d(seededValues(rng, c.kernel * c.kernel * c.inChannels * c.outChannels), [c.kernel, c.kernel, c.inChannels, c.outChannels]);
+  const outShape = tf.conv2d(tf.zeros(inputShape) as tf.Tensor4D, filter, c.stride, c.pad).shape;
+  const dy = tf.tensor4d(seededValues(rng, outShape.reduce((a, b) => a * b, 1)), outShape);
+  return tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter }, { inputShape, strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC' }) as tf.Tensor;
+}

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareWithCpu, seededValues } from '../../testing/compare-backends';
 import { wasmWithTrainingKernels } from '../../testing/wasm-setup';
-import { convCases, describeCase } from './conv-cases';
+import { backpropFilterCase, convCases, describeCase } from './conv-cases';
 
 /** Float32 sums of at most a few hundred products: agreement to 1e-5 of the largest value. */
 const TOLERANCE = 1e-5;
@@ -12,13 +12,7 @@ describe('Conv2DBackpropFilter on wasm matches tfjs-cpu', () => {
 
   for (const c of convCases) {
     it(describeCase(c), async () => {
-      const { relativeError, shapes } = await compareWithCpu('wasm', 7, (rng) => {
-        const x = tf.tensor4d(seededValues(rng, c.batch * c.size[0] * c.size[1] * c.inChannels), [c.batch, c.size[0], c.size[1], c.inChannels]);
-        const filterShape: [number, number, number, number] = [c.kernel, c.kernel, c.inChannels, c.outChannels];
-        const outShape = tf.conv2d(x, tf.zeros(filterShape) as tf.Tensor4D, c.stride, c.pad).shape;
-        const dy = tf.tensor4d(seededValues(rng, outShape.reduce((a, b) => a * b, 1)), outShape);
-        return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', filterShape }) as tf.Tensor;
-      });
+      const { relativeError, shapes } = await compareWithCpu('wasm', 7, (rng) => backpropFilterCase(c, rng));
       expect(shapes[0]).toEqual([c.kernel, c.kernel, c.inChannels, c.outChannels]);
       expect(relativeError).toBeLessThan(TOLERANCE);
     });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareWithCpu, seededValues } from '../../testing/compare-backends';
 import { wasmWithTrainingKernels } from '../../testing/wasm-setup';
-import { convCases, describeCase } from './conv-cases';
+import { backpropInputCase, convCases, describeCase } from './conv-cases';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
 
 /** Float32 sums of at most a few hundred products: agreement to 1e-5 of the largest value. */
@@ -17,13 +17,7 @@ describe('Conv2DBackpropInput on wasm matches tfjs-cpu', () => {
 
   for (const c of convCases) {
     it(describeCase(c), async () => {
-      const { relativeError, shapes } = await compareWithCpu('wasm', 11, (rng) => {
-        const inputShape: [number, number, number, number] = [c.batch, c.size[0], c.size[1], c.inChannels];
-        const filter = tf.tensor4d(seededValues(rng, c.kernel * c.kernel * c.inChannels * c.outChannels), [c.kernel, c.kernel, c.inChannels, c.outChannels]);
-        const outShape = tf.conv2d(tf.zeros(inputShape) as tf.Tensor4D, filter, c.stride, c.pad).shape;
-        const dy = tf.tensor4d(seededValues(rng, outShape.reduce((a, b) => a * b, 1)), outShape);
-        return tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter }, { inputShape, strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC' }) as tf.Tensor;
-      });
+      const { relativeError, shapes } = await compareWithCpu('wasm', 11, (rng) => backpropInputCase(c, rng));
       expect(shapes[0]).toEqual([c.batch, c.size[0], c.size[1], c.inChannels]);
       expect(relativeError).toBeLessThan(TOLERANCE);
     });

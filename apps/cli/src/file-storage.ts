@@ -14,6 +14,9 @@ export function fileStorage(): Storage {
     read: (path, options) => inner.read(toStoragePath(path), options),
     write: (path, bytes) => inner.write(toStoragePath(path), bytes),
     exists: (path) => inner.exists(toStoragePath(path)),
+    readRange: (path, offset, length) => inner.readRange!(toStoragePath(path), offset, length),
+    remove: (path) => inner.remove!(toStoragePath(path)),
+    listDirectory: (path) => inner.listDirectory!(toStoragePath(path)),
   };
 }
 

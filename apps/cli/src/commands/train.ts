@@ -1,15 +1,15 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
-import { errors, joinPath, type Dataset } from '@cdm/core';
-import { proceduralDataset, readCheckpoint, trainStage } from '@cdm/cascade';
-import { CIFAR10_CLASSES, cifar10Dataset, imageFolderDataset } from '@cdm/backend-node';
+import { errors, joinPath } from '@cdm/core';
+import { readCheckpoint, trainStage } from '@cdm/cascade';
 import { buildStage, createDenoiser } from '../build-stage';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
 import { fileStorage, toStoragePath } from '../file-storage';
 import type { CliIo } from '../io';
 import { parseInteger } from '../parse-values';
 import { pluginImporter } from '../plugins';
+import { openDataset } from '../open-dataset';
 import { formatSeconds } from '../progress';
 import { readJsonFile, validate } from '../read-json';
 import { rebasePlugin, writeStageFile } from '../stage-file';
@@ -29,40 +29,6 @@ export function registerTrain(program: Command, io: CliIo, state: RunState): voi
     .action(async (config: string, flags: TrainFlags) => {
       state.exitCode = await runTrain(createContext(io, flags), config, flags);
     });
-}
-
-async function openDataset(config: TrainConfig, configDir: string): Promise<{ dataset: Dataset; classNames: readonly string[] | undefined }> {
-  const { dataset, stage } = config;
-  const resolution = stage.resolution;
-  switch (dataset.type) {
-    case 'procedural': {
-      const data = proceduralDataset({
-        resolution,
-        ...(dataset.size === undefined ? {} : { size: dataset.size }),
-        ...(dataset.worldSeed === undefined ? {} : { worldSeed: dataset.worldSeed }),
-        ...(dataset.supersample === undefined ? {} : { supersample: dataset.supersample }),
-      });
-      return { dataset: data, classNames: data.classNames };
-    }
-    case 'image-folder': {
-      const data = await imageFolderDataset({
-        root: resolve(configDir, dataset.path),
-        resolution,
-        ...(dataset.channels === undefined ? {} : { channels: dataset.channels }),
-        ...(dataset.randomFlip === undefined ? {} : { randomFlip: dataset.randomFlip }),
-      });
-      return { dataset: data, classNames: data.classNames };
-    }
-    case 'cifar10': {
-      const data = await cifar10Dataset({
-        root: resolve(configDir, dataset.path),
-        resolution,
-        ...(dataset.split === undefined ? {} : { split: dataset.split }),
-        ...(dataset.randomFlip === undefined ? {} : { randomFlip: dataset.randomFlip }),
-      });
-      return { dataset: data, classNames: CIFAR10_CLASSES };
-    }
-  }
 }
 
 async function runTrain(ctx: CommandContext, configArg: string, flags: TrainFlags): Promise<number> {

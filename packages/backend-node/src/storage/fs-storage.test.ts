@@ -96,3 +96,25 @@ describe('fsStorage', () => {
     await rm(dirname(bundle), { recursive: true, force: true });
   });
 });
+
+describe('fsStorage: ranges, listing, removal', () => {
+  it('reads a byte range without the rest, short at the end of the file', async () => {
+    const storage = fsStorage(dir);
+    await storage.write('range/data.bin', Uint8Array.from({ length: 100 }, (_, i) => i));
+    expect([...(await storage.readRange!('range/data.bin', 10, 5))]).toEqual([10, 11, 12, 13, 14]);
+    expect([...(await storage.readRange!('range/data.bin', 97, 10))]).toEqual([97, 98, 99]);
+    await expect(storage.readRange!('range/missing.bin', 0, 1)).rejects.toMatchObject({ code: 'CDM_NOT_FOUND' });
+    await expect(storage.readRange!('range/data.bin', -1, 1)).rejects.toMatchObject({ code: 'CDM_INVALID_ARGUMENT' });
+  });
+
+  it('lists a directory sorted and removes files and directories', async () => {
+    const storage = fsStorage(dir);
+    await storage.write('tree/b/x.bin', new Uint8Array(1));
+    await storage.write('tree/a.bin', new Uint8Array(1));
+    expect(await storage.listDirectory!('tree')).toEqual(['a.bin', 'b']);
+    expect(await storage.listDirectory!('no-such-dir')).toEqual([]);
+    await storage.remove!('tree/b');
+    await storage.remove!('tree/never-was');
+    expect(await storage.listDirectory!('tree')).toEqual(['a.bin']);
+  });
+});

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { errors, type Storage, type StorageReadOptions } from '@cdm/core';
 
@@ -75,6 +75,46 @@ export function fsStorage(root: string): Storage {
         throw error;
       }
       await syncDirectory(dir);
+    },
+
+    async readRange(path: string, offset: number, length: number) {
+      if (!Number.isInteger(offset) || offset < 0) throw errors.invalidArgument('offset', 'a non-negative integer', offset);
+      if (!Number.isInteger(length) || length < 0) throw errors.invalidArgument('length', 'a non-negative integer', length);
+      const full = locate(path);
+      let file;
+      try {
+        file = await open(full, 'r');
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') throw errors.notFound(path, `the file system under ${base}`);
+        throw error;
+      }
+      try {
+        const bytes = new Uint8Array(length);
+        let loaded = 0;
+        while (loaded < length) {
+          const { bytesRead } = await file.read(bytes, loaded, length - loaded, offset + loaded);
+          if (bytesRead === 0) break; // end of file
+          loaded += bytesRead;
+        }
+        return loaded === length ? bytes : bytes.subarray(0, loaded);
+      } finally {
+        await file.close();
+      }
+    },
+
+    async remove(path: string) {
+      await rm(locate(path), { force: true, recursive: true });
+    },
+
+    async listDirectory(path: string) {
+      try {
+        return (await readdir(locate(path))).sort();
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+        throw error;
+      }
     },
 
     async exists(path: string) {

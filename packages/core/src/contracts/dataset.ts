@@ -14,6 +14,13 @@ export interface Dataset {
   readonly name: string;
   /** Number of classes, when labelled. */
   readonly numClasses?: number;
+  /** Class names in label order, when known. */
+  readonly classNames?: readonly string[];
+  /**
+   * Number of distinct examples, when finite. The stream's first `size` examples (from `start` 0)
+   * are then one epoch: every example exactly once, in a seeded order.
+   */
+  readonly size?: number;
   /** Image size the batches have. */
   readonly resolution: number;
   readonly channels: number;

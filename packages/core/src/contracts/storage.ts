@@ -11,6 +11,15 @@ export interface Storage {
    */
   write(path: string, bytes: Uint8Array): Promise<void>;
   exists(path: string): Promise<boolean>;
+  /**
+   * Optional: `length` bytes from byte `offset` (fewer at the end of the file), without reading the
+   * rest. Readers of large files (prepared-dataset shards) use it when present and fall back to `read`.
+   */
+  readRange?(path: string, offset: number, length: number): Promise<Uint8Array>;
+  /** Optional: deletes a file, or a directory with all it holds; a path that does not exist is not an error. */
+  remove?(path: string): Promise<void>;
+  /** Optional: the names (not paths) of the entries directly inside a directory, sorted; [] when it does not exist. */
+  listDirectory?(path: string): Promise<string[]>;
 }
 
 export interface StorageReadOptions {

@@ -29,3 +29,17 @@ describe('paths', () => {
     expect(joinPath('demo', '/abs/x.bin')).toBe('/abs/x.bin');
   });
 });
+
+describe('memoryStorage: ranges, listing, removal', () => {
+  it('reads ranges, lists one level and removes a file or a whole directory', async () => {
+    const storage = memoryStorage({ 'd/a.bin': Uint8Array.of(1, 2, 3, 4), 'd/e/b.bin': Uint8Array.of(5), 'f.bin': Uint8Array.of(6) });
+    expect([...(await storage.readRange!('d/a.bin', 1, 2))]).toEqual([2, 3]);
+    expect([...(await storage.readRange!('d/a.bin', 3, 9))]).toEqual([4]);
+    expect(await storage.listDirectory!('d')).toEqual(['a.bin', 'e']);
+    expect(await storage.listDirectory!('')).toEqual(['d', 'f.bin']);
+    await storage.remove!('d/e');
+    expect(storage.list()).toEqual(['d/a.bin', 'f.bin']);
+    await storage.remove!('f.bin');
+    expect(storage.list()).toEqual(['d/a.bin']);
+  });
+});

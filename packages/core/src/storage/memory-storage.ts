@@ -42,6 +42,24 @@ export function memoryStorage(initial: Record<string, Uint8Array> = {}): MemoryS
       files.set(normalizePath(path), bytes.slice());
     },
     exists: async (path) => files.has(normalizePath(path)),
+    async readRange(path, offset, length) {
+      const bytes = files.get(normalizePath(path));
+      if (bytes === undefined) throw errors.notFound(path, 'memory storage');
+      return bytes.slice(offset, offset + length);
+    },
+    async remove(path) {
+      const target = normalizePath(path);
+      for (const key of [...files.keys()]) if (key === target || key.startsWith(`${target}/`)) files.delete(key);
+    },
+    async listDirectory(path) {
+      const prefix = normalizePath(path);
+      const names = new Set<string>();
+      for (const key of files.keys()) {
+        const rest = prefix === '' ? key : key.startsWith(`${prefix}/`) ? key.slice(prefix.length + 1) : undefined;
+        if (rest !== undefined) names.add(rest.split('/')[0]!);
+      }
+      return [...names].sort();
+    },
     list: () => [...files.keys()].sort(),
     delete: (path) => files.delete(normalizePath(path)),
   };

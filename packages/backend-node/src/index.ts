@@ -29,5 +29,16 @@ export { pngCodec } from './image/png-codec';
 export { imageGrid, tensorToImages, writeImageGrid, type ImageGridOptions } from './image/image-grid';
 export { imageFolderDataset, type ImageFolderDataset, type ImageFolderDatasetOptions } from './datasets/image-folder-dataset';
 export { cifar10Dataset, CIFAR10_CLASSES, CIFAR10_RECORD_BYTES, type Cifar10DatasetOptions } from './datasets/cifar10-dataset';
-export { fitImage, flipHorizontal } from './datasets/fit-image';
+export { fitImage, fitImageBytes, flipHorizontal } from './datasets/fit-image';
+export { scanImageFolder, type ImageFolderScan, type ScannedImage } from './datasets/scan-image-folder';
+export {
+  defaultDatasetCacheDir,
+  prepareImageFolder,
+  preparedDatasetKey,
+  preparedDatasetPath,
+  type PrepareImageFolderOptions,
+  type PreparedImageFolder,
+} from './datasets/prepare-image-folder';
+export { createImageDecoder, jsImageDecoder, loadSharp, sharpImageDecoder, type ImageDecoder, type ImageDecoderChoice } from './image/image-decoder';
+export { applyOrientation, jpegExifOrientation } from './image/exif-orientation';
 export type { OnUnreadable, UnreadableOptions } from './datasets/unreadable';

@@ -171,6 +171,16 @@ export const errors = {
   unreadableFile(path: string, reason: string) {
     return new CdmError('CDM_UNREADABLE_FILE', `Cannot read ${path}: ${reason}`, 'Fix or remove the file, or let the reader skip unreadable files (onUnreadable: "skip")');
   },
+  /** Strict dataset preparation found files it cannot decode: all of them, before any training. */
+  unreadableFiles(root: string, files: readonly { path: string; reason: string }[]) {
+    const shown = files.slice(0, 20).map((f) => `  ${f.path}: ${f.reason}`);
+    if (files.length > shown.length) shown.push(`  … and ${files.length - shown.length} more`);
+    return new CdmError(
+      'CDM_UNREADABLE_FILE',
+      `${files.length} file${files.length === 1 ? '' : 's'} in ${root} cannot be read:\n${shown.join('\n')}`,
+      'Fix or remove them, or leave onUnreadable at "skip" (the default) to go on without them',
+    );
+  },
 
   // --- @cdm/cli ---
   /** A command or feature that is planned but not built yet; `hint` says where it will come from. */

@@ -21,3 +21,4 @@ export * from './augmentation';
 export * from './denoiser';
 export * from './storage';
 export * from './images';
+export * from './datasets';

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors, type Dataset } from '@cdm/core';
-import { exampleStream } from './example-stream';
+import { exampleStream } from '@cdm/core';
 import { fitImage, flipHorizontal } from './fit-image';
 import { readOrSkip, type UnreadableOptions } from './unreadable';
 

@@ -8,14 +8,31 @@ import type { RawImage } from '@cdm/core';
  * 0…255 to [−1, 1]. Returns HWC float32.
  */
 export function fitImage(image: RawImage, resolution: number, channels: 1 | 3): Float32Array {
+  const values = areaFit(image, resolution, channels);
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]! / 127.5 - 1;
+  return out;
+}
+
+/** `fitImage`'s crop and area resampling, rounded to bytes (0…255, HWC): what a prepared dataset stores. */
+export function fitImageBytes(image: RawImage, resolution: number, channels: 1 | 3): Uint8Array {
+  const values = areaFit(image, resolution, channels);
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.round(values[i]!);
+  return out;
+}
+
+/** The centre crop, area-resampled and channel-converted, in 0…255 (float64). */
+function areaFit(image: RawImage, resolution: number, channels: 1 | 3): Float64Array {
   const side = Math.min(image.width, image.height);
   const x0 = Math.floor((image.width - side) / 2);
   const y0 = Math.floor((image.height - side) / 2);
   const scale = side / resolution; // input pixels per output pixel
   const weights = Array.from({ length: resolution }, (_, o) => coverage(o * scale, (o + 1) * scale));
-  const out = new Float32Array(resolution * resolution * channels);
+  const out = new Float64Array(resolution * resolution * channels);
   const sample = new Float64Array(4);
   const src = image.channels;
+  const norm = scale * scale;
   for (let oy = 0; oy < resolution; oy++) {
     const rows = weights[oy]!;
     for (let ox = 0; ox < resolution; ox++) {
@@ -29,12 +46,11 @@ export function fitImage(image: RawImage, resolution: number, channels: 1 | 3): 
           for (let k = 0; k < src; k++) sample[k]! += w * image.data[p + k]!;
         }
       }
-      const norm = scale * scale;
       const o = (oy * resolution + ox) * channels;
       if (channels === 1) {
-        out[o] = (src >= 3 ? 0.299 * sample[0]! + 0.587 * sample[1]! + 0.114 * sample[2]! : sample[0]!) / norm / 127.5 - 1;
+        out[o] = (src >= 3 ? 0.299 * sample[0]! + 0.587 * sample[1]! + 0.114 * sample[2]! : sample[0]!) / norm;
       } else {
-        for (let k = 0; k < 3; k++) out[o + k] = (src >= 3 ? sample[k]! : sample[0]!) / norm / 127.5 - 1;
+        for (let k = 0; k < 3; k++) out[o + k] = (src >= 3 ? sample[k]! : sample[0]!) / norm;
       }
     }
   }

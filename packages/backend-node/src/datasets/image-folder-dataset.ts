@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors, type Dataset, type ImageCodec } from '@cdm/core';
 import { pngCodec } from '../image/png-codec';
-import { exampleStream } from './example-stream';
+import { exampleStream } from '@cdm/core';
 import { fitImage, flipHorizontal } from './fit-image';
 import { readOrSkip, type UnreadableOptions } from './unreadable';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { errors, type Storage, type StorageReadOptions } from '@cdm/core';
 
@@ -16,11 +16,11 @@ import { errors, type Storage, type StorageReadOptions } from '@cdm/core';
  */
 export function fsStorage(root: string): Storage {
   const base = resolve(root);
-  const locate = (path: string) => {
-    if (typeof path !== 'string' || path === '') throw errors.invalidArgument('path', 'a non-empty relative path', path);
+  const locate = (path: string, rootAllowed = false) => {
+    if (typeof path !== 'string' || (path === '' && !rootAllowed)) throw errors.invalidArgument('path', 'a non-empty relative path', path);
     const full = resolve(base, ...path.split('/'));
     const inside = relative(base, full);
-    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw errors.invalidArgument('path', `a file path inside ${base}`, path);
+    if ((inside === '' && !rootAllowed) || inside.startsWith('..') || isAbsolute(inside)) throw errors.invalidArgument('path', `a file path inside ${base}`, path);
     return full;
   };
 
@@ -103,13 +103,19 @@ export function fsStorage(root: string): Storage {
       }
     },
 
+    async append(path: string, bytes: Uint8Array) {
+      const full = locate(path);
+      await mkdir(dirname(full), { recursive: true });
+      await appendFile(full, bytes);
+    },
+
     async remove(path: string) {
       await rm(locate(path), { force: true, recursive: true });
     },
 
     async listDirectory(path: string) {
       try {
-        return (await readdir(locate(path))).sort();
+        return (await readdir(locate(path, true))).sort();
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') return [];

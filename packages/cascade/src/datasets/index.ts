@@ -3,3 +3,4 @@ export { drawScene, type ProceduralScene } from './procedural-scene';
 export { PROCEDURAL_CLASSES, insideShape, type ProceduralClass } from './procedural-shapes';
 export { renderScene } from './render-scene';
 export { mixSeeds } from './mix-seeds';
+export { openPreparedDataset, type PreparedDataset, type PreparedDatasetOptions } from './prepared-dataset';

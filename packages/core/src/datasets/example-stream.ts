@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, errors, type DataBatch, type DatasetIterationOptions } from '@cdm/core';
+import type { DataBatch, DatasetIterationOptions } from '../contracts/dataset';
+import { errors } from '../errors';
+import { createRng } from '../rng';
 
 /** One decoded example, HWC float32 in [−1, 1], or undefined when it was unreadable and skipped. */
 export type LoadedExample = { readonly pixels: Float32Array; readonly label?: number } | undefined;
@@ -12,6 +14,11 @@ export interface ExampleStreamSource {
   readonly labelled: boolean;
   /** Loads example `index` (in the dataset's own order), mirrored when `flip`. */
   load(index: number, flip: boolean): Promise<LoadedExample>;
+  /**
+   * Read the next batch while the consumer works on this one (default true). Loads are
+   * asynchronous, so with file reads the bytes arrive on I/O threads during the training step.
+   */
+  readonly prefetch?: boolean;
 }
 
 /** A 32-bit mix of two integers (murmur3's finaliser over a combination), for per-epoch / per-position seeds. */
@@ -37,8 +44,9 @@ export function epochOrder(count: number, seed: number, epoch: number): Int32Arr
  * The endless, seeded stream of batches behind the file datasets: epoch after epoch, each in its
  * own shuffled order; stream position p (counting from 0 over all epochs) is example
  * order_{⌊p/N⌋}[p mod N], flipped when a coin seeded by (seed, p) says so. `start` skips to a
- * position without reading anything. Only one batch is decoded at a time. Unreadable examples
- * that the loader skips are replaced by the following positions.
+ * position without reading anything. With `prefetch` (the default) the next batch is read while the
+ * current one is in use; either way the batches are the same. Unreadable examples that the loader
+ * skips are replaced by the following positions.
  */
 export async function* exampleStream(source: ExampleStreamSource, options: DatasetIterationOptions): AsyncGenerator<DataBatch> {
   const { batchSize, seed, start = 0, signal } = options;
@@ -50,7 +58,8 @@ export async function* exampleStream(source: ExampleStreamSource, options: Datas
   let epoch = -1;
   let order: Int32Array = new Int32Array(0);
   let skippedInARow = 0;
-  while (true) {
+
+  const readBatch = async () => {
     const pixels = new Float32Array(batchSize * resolution * resolution * channels);
     const labels = new Int32Array(batchSize);
     let filled = 0;
@@ -78,7 +87,20 @@ export async function* exampleStream(source: ExampleStreamSource, options: Datas
         filled++;
       }
     }
-    const images = tf.tensor4d(pixels, [batchSize, resolution, resolution, channels]);
-    yield source.labelled ? { images, labels: tf.tensor1d(labels, 'int32') } : { images };
+    return { pixels, labels };
+  };
+
+  let pending: Promise<{ pixels: Float32Array; labels: Int32Array }> | undefined = readBatch();
+  try {
+    while (true) {
+      const { pixels, labels } = await pending!;
+      pending = source.prefetch === false ? undefined : readBatch();
+      pending?.catch(() => {}); // a failure surfaces when the batch is awaited, not as an unhandled rejection
+      const images = tf.tensor4d(pixels, [batchSize, resolution, resolution, channels]);
+      yield source.labelled ? { images, labels: tf.tensor1d(labels, 'int32') } : { images };
+      pending ??= readBatch();
+    }
+  } finally {
+    await pending?.catch(() => {}); // let an outstanding read finish before the source closes
   }
 }

@@ -16,10 +16,10 @@ async function build(storage: Storage, count: number, shardBytes: number) {
 async function epoch(storage: Storage, randomFlip = false) {
   const dataset = await openPreparedDataset({ storage, path: 'data', randomFlip });
   const seen = new Map<number, { pixels: number[]; label: number }>();
-  const stream = dataset.batches({ batchSize: 5, seed: 3 });
+  const stream = dataset.batches({ batchSize: 5, seed: 3 })[Symbol.asyncIterator]();
   for (let b = 0; b < dataset.size / 5; b++) {
     const { value } = await stream.next();
-    const images = await value!.images.data();
+    const images = (await value!.images.data()) as Float32Array;
     const labels = await value!.labels!.data();
     for (let e = 0; e < 5; e++) {
       const bytes = Array.from(images.subarray(12 * e, 12 * e + 12), (v) => Math.round((v + 1) * 127.5));
@@ -27,7 +27,7 @@ async function epoch(storage: Storage, randomFlip = false) {
     }
     tf.dispose([value!.images, value!.labels!]);
   }
-  await stream.return(undefined);
+  await stream.return?.(undefined);
   return { dataset, seen };
 }
 

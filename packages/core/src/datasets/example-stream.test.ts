@@ -23,7 +23,7 @@ async function take(stream: AsyncGenerator<{ images: tf.Tensor; labels?: tf.Tens
   const out: number[][] = [];
   for (let b = 0; b < batches; b++) {
     const { value } = await stream.next();
-    out.push(Array.from(await value!.images.data(), (v) => Math.round(v * 100)));
+    out.push(Array.from((await value!.images.data()) as Float32Array, (v) => Math.round(v * 100)));
     tf.dispose([value!.images, value!.labels!]);
   }
   await stream.return(undefined);

@@ -53,7 +53,8 @@ export async function classificationAccuracyScore(options: CasOptions): Promise<
   const extractor = smallConvnetExtractor(net, { format: 'cdm-small-convnet', version: 1, name: `cas-${classifier}`, ...net.config });
   try {
     const training = await trainSmallConvnet({ net, data: generated, epochs, batchSize, lr, seed, ...(signal === undefined ? {} : { signal }), ...(onProgress === undefined ? {} : { onProgress }) });
-    const { logits } = await extractFeatures(extractor, real.images, real.count, resolution, { batchSize: 100, ...(signal === undefined ? {} : { signal }) });
+    const channels = net.config.inputChannels === 1 ? 1 : 3;
+    const { logits } = await extractFeatures(extractor, real.images, real.count, resolution, { batchSize: 100, channels, ...(signal === undefined ? {} : { signal }) });
     return {
       top1: topKAccuracy(logits!, real.labels, real.count, classes, 1),
       top5: topKAccuracy(logits!, real.labels, real.count, classes, Math.min(5, classes)),

@@ -15,11 +15,17 @@ export interface ExtractFeaturesOptions {
   /** Images per extractor call; default 50. */
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
+  /** Channels of `images`: 3 (RGB, default) or 1 (grey; repeated into RGB for an extractor that takes 3). */
+  readonly channels?: 1 | 3;
   /** Called with the number of images done after each batch. */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** Runs `extractor` over `count` images (interleaved [count, size, size, channels] in [−1, 1]) batch by batch. */
+/**
+ * Runs `extractor` over `count` images (interleaved [count, size, size, channels] in [−1, 1]) batch by
+ * batch. Grey images given to an RGB extractor are repeated into three channels; RGB images are
+ * refused by a grey extractor (it is trained on grey data, and a colour-to-grey rule would be a guess).
+ */
 export async function extractFeatures(
   extractor: FeatureExtractor,
   images: Float32Array,
@@ -27,11 +33,16 @@ export async function extractFeatures(
   size: number,
   options: ExtractFeaturesOptions = {},
 ): Promise<FeatureSet> {
-  const { batchSize = 50, signal, onProgress } = options;
+  const { batchSize = 50, channels = 3, signal, onProgress } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw errors.invalidArgument('batchSize', 'a positive integer', batchSize);
-  const pixels = size * size * 3;
+  if (channels !== 1 && channels !== 3) throw errors.invalidArgument('channels', '1 or 3', channels);
+  const wanted = extractor.channels ?? 3;
+  if (channels === 3 && wanted === 1) {
+    throw errors.invalidArgument(`images for ${extractor.name}`, '1-channel (grey) images: this extractor takes grey images', '3-channel images');
+  }
+  const pixels = size * size * channels;
   if (!Number.isInteger(count) || count < 1 || images.length !== count * pixels) {
-    throw errors.invalidArgument('images', `${count} RGB images of ${size}×${size} (${count * pixels} values)`, `${images.length} values`);
+    throw errors.invalidArgument('images', `${count} ${channels === 3 ? 'RGB' : 'grey'} images of ${size}×${size} (${count * pixels} values)`, `${images.length} values`);
   }
   const d = extractor.featureDim;
   const classes = extractor.numClasses;
@@ -40,7 +51,10 @@ export async function extractFeatures(
   for (let start = 0; start < count; start += batchSize) {
     if (signal?.aborted === true) throw errors.aborted(`Extracting ${extractor.name} features`);
     const n = Math.min(batchSize, count - start);
-    const x = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, size, size, 3]);
+    const x = tf.tidy(() => {
+      const batch = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, size, size, channels]);
+      return channels === wanted ? batch : tf.tile(batch, [1, 1, 1, 3]);
+    });
     try {
       const out = await extractor.extract(x);
       if (out.features.length !== n * d) throw errors.invalidArgument(`${extractor.name} features`, `${n}×${d} values`, `${out.features.length} values`);

@@ -21,7 +21,13 @@ export interface FeatureExtractor {
   readonly fingerprint?: string;
   /** Classes of `logits`; undefined when the extractor gives no logits. */
   readonly numClasses?: number;
-  /** images: [n, H, W, 3] in [−1, 1] (NHWC); any size, resized as the extractor needs. Does not dispose `images`. */
+  /**
+   * Channels `extract` takes: 3 (RGB, the default when absent) or 1 (grey). `extractFeatures` feeds
+   * grey images to an RGB extractor with the grey value in all three channels, and refuses RGB
+   * images for a grey extractor.
+   */
+  readonly channels?: 1 | 3;
+  /** images: [n, H, W, channels] in [−1, 1] (NHWC); any size, resized as the extractor needs. Does not dispose `images`. */
   extract(images: tf.Tensor4D): Promise<ExtractedFeatures>;
   dispose(): void;
 }

@@ -1,7 +1,15 @@
-/** @cdm/cascade/eval: FID, Inception Score, precision/recall and CAS, with pluggable feature extractors. */
+/** @cdm/cascade/eval: FID, KID, Inception Score, precision/recall and CAS with intervals, and pluggable feature extractors (including ones trained on your own labelled images). */
 export type { ExtractedFeatures, FeatureExtractor } from './feature-extractor';
 export { createSmallConvnet, resolveSmallConvnetConfig, type SmallConvnet, type SmallConvnetConfig, type SmallConvnetOutput } from './small-convnet';
-export { SMALL_CONVNET_FORMAT, loadSmallConvnet, saveSmallConvnet, type LoadedSmallConvnet, type SmallConvnetFile } from './small-convnet-checkpoint';
+export {
+  SMALL_CONVNET_FORMAT,
+  assignSmallConvnetWeights,
+  encodeSmallConvnetWeights,
+  loadSmallConvnet,
+  saveSmallConvnet,
+  type LoadedSmallConvnet,
+  type SmallConvnetFile,
+} from './small-convnet-checkpoint';
 export {
   trainSmallConvnet,
   warmupCosineLr,
@@ -18,8 +26,31 @@ export {
   type ProceduralClassifierExtractorOptions,
 } from './procedural-classifier-extractor';
 export { renderProceduralExamples } from './procedural-examples';
+export { heldOutSplit, readLabelledImages, type HeldOutSplit, type ReadLabelledImagesOptions } from './labelled-images';
+export { defaultExtractorWidths, trainExtractor, type TrainExtractorOptions } from './train-extractor';
+export {
+  EXTRACTOR_FILE,
+  EXTRACTOR_FORMAT,
+  EXTRACTOR_WEIGHTS,
+  loadExtractor,
+  saveExtractor,
+  type ExtractorFile,
+  type ExtractorTrainingRecord,
+  type TrainedExtractor,
+} from './trained-extractor';
 export { featureStatistics, type FeatureStatistics } from './feature-statistics';
 export { fid, type FidResult } from './fid';
+export { kid, type KidOptions, type KidResult } from './kid';
+export {
+  bootstrapFid,
+  bootstrapInterval,
+  bootstrapPrecisionRecall,
+  quantile,
+  type BootstrapInterval,
+  type BootstrapOptions,
+  type PrecisionRecallBootstrap,
+} from './bootstrap';
+export { Z_95, wilsonInterval } from './binomial-interval';
 export { symmetricEigen, type SymmetricEigen } from './symmetric-eigen';
 export { inceptionScore, type InceptionScoreResult } from './inception-score';
 export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecallResult } from './precision-recall';

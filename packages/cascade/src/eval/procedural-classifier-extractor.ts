@@ -35,10 +35,11 @@ export async function proceduralClassifierExtractor(options: ProceduralClassifie
 
 /** Wraps a network (loaded, or freshly trained as in CAS) as a {@link FeatureExtractor}; dispose() disposes the network. */
 export function smallConvnetExtractor(net: SmallConvnet, file: SmallConvnetFile, fingerprint?: string): ClassifierExtractor {
-  const { imageSize, hidden, numClasses } = net.config;
+  const { imageSize, hidden, numClasses, inputChannels } = net.config;
   return {
     name: file.name,
     ...(fingerprint === undefined ? {} : { fingerprint }),
+    ...(inputChannels === 1 || inputChannels === 3 ? { channels: inputChannels } : {}),
     featureDim: hidden,
     numClasses,
     net,

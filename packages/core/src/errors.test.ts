@@ -37,6 +37,17 @@ describe('errors', () => {
     expect(errors.noBackend('auto', [], []).message).toContain('No backend is registered');
   });
 
+  it('names both class lists in a class mismatch, shortened after 12 names', () => {
+    const error = errors.classMismatch({ what: 'the cascade', classNames: ['a', 'b'] }, { what: 'the extractor', classNames: undefined });
+    expect(error.message).toBe(
+      'The classes of the cascade ([a, b]) differ from those of the extractor (no class names). Labels are class indices, so both must name the same classes in the same order [CDM_CLASS_MISMATCH]',
+    );
+    const many = Array.from({ length: 14 }, (_, i) => `c${i}`);
+    expect(errors.classMismatch({ what: 'x', classNames: many }, { what: 'y', classNames: [] }, 'Do this').message).toBe(
+      'The classes of x ([c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, …]) differ from those of y ([]). Do this [CDM_CLASS_MISMATCH]',
+    );
+  });
+
   it('isCdmError narrows by code', () => {
     expect(isCdmError(errors.aborted('Sampling'), 'CDM_ABORTED')).toBe(true);
     expect(isCdmError(errors.aborted('Sampling'), 'CDM_NON_FINITE')).toBe(false);

@@ -20,6 +20,7 @@ export type CdmErrorCode =
   | 'CDM_CHECKPOINT_MISMATCH'
   // @cdm/cascade
   | 'CDM_TRAINING_DIVERGED'
+  | 'CDM_CLASS_MISMATCH'
   // @cdm/backend-node
   | 'CDM_OUT_OF_MEMORY'
   | 'CDM_UNREADABLE_FILE'
@@ -154,6 +155,16 @@ export const errors = {
       'CDM_TRAINING_DIVERGED',
       `Training ${stage} diverged at step ${step}: ${what} is NaN or Infinity; nothing was saved from this step. Last good checkpoint: ${lastCheckpoint ?? '(none)'}`,
       'Lower the learning rate, add warmup or gradient clipping, then resume from the last good checkpoint',
+    );
+  },
+
+  /** Two things that must share a label space (a cascade, reference images, a classifier) name different classes. */
+  classMismatch(a: { readonly what: string; readonly classNames: readonly string[] | undefined }, b: { readonly what: string; readonly classNames: readonly string[] | undefined }, hint?: string) {
+    const names = (c: readonly string[] | undefined) => (c === undefined ? 'no class names' : `[${c.length > 12 ? [...c.slice(0, 12), '…'].join(', ') : c.join(', ')}]`);
+    return new CdmError(
+      'CDM_CLASS_MISMATCH',
+      `The classes of ${a.what} (${names(a.classNames)}) differ from those of ${b.what} (${names(b.classNames)})`,
+      hint ?? 'Labels are class indices, so both must name the same classes in the same order',
     );
   },
 

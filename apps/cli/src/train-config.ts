@@ -84,6 +84,18 @@ const imageFolderSchema = z.strictObject({
   path: z.string().min(1),
   channels: z.union([z.literal(1), z.literal(3)]).optional(),
   randomFlip: z.boolean().optional(),
+  /** Decode the folder once into a prepared dataset (default) instead of at every step. */
+  cache: z.boolean().optional(),
+  /** Files that cannot be decoded: leave out and list ('skip', default) or refuse before training ('fail'). */
+  onUnreadable: z.enum(['skip', 'fail']).optional(),
+  /** 'auto' (default): sharp when installed, else the JavaScript decoders. */
+  decoder: z.enum(['auto', 'sharp', 'js']).optional(),
+});
+const preparedSchema = z.strictObject({
+  type: z.literal('prepared'),
+  /** A prepared dataset's directory (the one holding manifest.json), e.g. from `cdm data prepare`. */
+  path: z.string().min(1),
+  randomFlip: z.boolean().optional(),
 });
 const cifar10Schema = z.strictObject({
   type: z.literal('cifar10'),
@@ -93,7 +105,7 @@ const cifar10Schema = z.strictObject({
 });
 
 /** Where the training images come from. Paths are relative to the config file. */
-export const datasetSchema = z.discriminatedUnion('type', [proceduralSchema, imageFolderSchema, cifar10Schema]);
+export const datasetSchema = z.discriminatedUnion('type', [proceduralSchema, imageFolderSchema, preparedSchema, cifar10Schema]);
 
 /** trainStage's options, as JSON. */
 export const trainingSchema = z.strictObject({

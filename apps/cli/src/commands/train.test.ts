@@ -145,7 +145,7 @@ describe('cdm train', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('4 problems:');
     expect(stderr).toContain('stage.diffusion.timesteps: Too small: expected number to be >0');
-    expect(stderr).toContain("dataset.type: Invalid discriminator value. Expected 'procedural' | 'image-folder' | 'cifar10'");
+    expect(stderr).toContain("dataset.type: Invalid discriminator value. Expected 'procedural' | 'image-folder' | 'prepared' | 'cifar10'");
     expect(stderr).toContain('training.lr: Invalid input: expected number, received string');
     expect(stderr).toContain('training.extra: unknown field');
 

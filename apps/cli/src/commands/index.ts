@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io';
 import { registerAssemble } from './assemble';
 import { registerBench } from './bench';
+import { registerData } from './data';
 import { registerEval } from './eval';
 import { registerImport } from './import';
 import { registerInfo } from './info';
@@ -18,6 +19,7 @@ export function registerCommands(program: Command, io: CliIo, state: RunState): 
   registerInfo(program, io, state);
   registerSample(program, io, state);
   registerTrain(program, io, state);
+  registerData(program, io, state);
   registerAssemble(program, io, state);
   registerImport(program, io, state);
   registerEval(program, io, state);

@@ -1,4 +1,4 @@
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { errors, joinPath } from '@cdm/core';
@@ -9,6 +9,7 @@ import { fileStorage, toStoragePath } from '../file-storage';
 import type { CliIo } from '../io';
 import { parseInteger } from '../parse-values';
 import { pluginImporter } from '../plugins';
+import { formatDatasetSummary } from '../dataset-summary';
 import { openDataset } from '../open-dataset';
 import { formatSeconds } from '../progress';
 import { readJsonFile, validate } from '../read-json';
@@ -40,10 +41,17 @@ async function runTrain(ctx: CommandContext, configArg: string, flags: TrainFlag
   await registerPlugins(plugins, ctx.registries, pluginImporter(configDir, ctx.cwd), configPath);
   const { backend } = await ctx.useBackend();
   if (!backend.capabilities.training) throw errors.invalidArgument('--backend', 'a backend that can train', backend.name);
-  const { dataset, classNames } = await openDataset(config, configDir);
+  const { dataset, classNames, summary } = await openDataset(config.dataset, config.stage.resolution, configDir, {
+    env: ctx.env,
+    progress: ctx.progress,
+    ...(ctx.io.signal === undefined ? {} : { signal: ctx.io.signal }),
+  });
+  for (const line of formatDatasetSummary(summary)) ctx.say(line);
 
   const storage = fileStorage();
   const runDir = resolve(configDir, config.runDir);
+  // What this run trains on, every skipped and ignored file included (the console shows the first few).
+  await storage.write(toStoragePath(join(runDir, 'dataset.json')), new TextEncoder().encode(`${JSON.stringify(summary, null, 2)}\n`));
   const stageDir = resolve(configDir, config.stageDir ?? joinPath(config.runDir, 'stage'));
   const denoiser = createDenoiser(config.stage, ctx.registries, 'stage');
   try {
@@ -132,6 +140,7 @@ async function runTrain(ctx: CommandContext, configArg: string, flags: TrainFlag
       checkpoint: result.checkpoint,
       stageDir,
       stageFile,
+      dataset: summary,
       log: result.logPath ?? null,
     });
     return 0;

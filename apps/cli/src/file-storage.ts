@@ -17,6 +17,7 @@ export function fileStorage(): Storage {
     readRange: (path, offset, length) => inner.readRange!(toStoragePath(path), offset, length),
     remove: (path) => inner.remove!(toStoragePath(path)),
     listDirectory: (path) => inner.listDirectory!(toStoragePath(path)),
+    append: (path, bytes) => inner.append!(toStoragePath(path), bytes),
   };
 }
 

@@ -117,4 +117,11 @@ describe('fsStorage: ranges, listing, removal', () => {
     await storage.remove!('tree/never-was');
     expect(await storage.listDirectory!('tree')).toEqual(['a.bin']);
   });
+
+  it('appends to a file, creating it and its directory when missing', async () => {
+    const storage = fsStorage(dir);
+    await storage.append!('appended/log.jsonl', new TextEncoder().encode('{"step":1}\n'));
+    await storage.append!('appended/log.jsonl', new TextEncoder().encode('{"step":2}\n'));
+    expect(await readFile(join(dir, 'appended/log.jsonl'), 'utf8')).toBe('{"step":1}\n{"step":2}\n');
+  });
 });

@@ -76,7 +76,7 @@ export function findNonFinite(tensors: CheckpointTensors): string | undefined {
  * Writes a checkpoint: model, EMA and optimizer safetensors under `checkpoints/step-NNNNNNN/`, then
  * `state.json`, which names them. Each `storage.write` is atomic, and `state.json` is written last,
  * so a crash at any moment leaves `state.json` naming the previous complete checkpoint. Earlier
- * checkpoints are kept (Storage has no delete). Tensors are stored in their tfjs layout
+ * checkpoints stay until `pruneCheckpoints` deletes them. Tensors are stored in their tfjs layout
  * (metadata `layout: "tfjs"`). The caller checks that the tensors are finite first.
  */
 export async function writeCheckpoint(

@@ -1,5 +1,17 @@
 export { trainStage, type TrainStageResult } from './train-stage';
-export { resolveTrainOptions, TIMESTEP_SAMPLER_NAMES, type TimestepSamplerName, type TrainStageOptions } from './train-options';
+export {
+  resolveTrainOptions,
+  TIMESTEP_SAMPLER_NAMES,
+  type HeldOutOptions,
+  type TimestepSamplerName,
+  type TrainingSnapshotContext,
+  type TrainStageOptions,
+} from './train-options';
+export { assignWeights, readInitWeights, type InitWeights, type SavedTensor } from './init-weights';
+export { takeHeldOutSet, type HeldOutSet } from './held-out';
+export { pruneCheckpoints } from './checkpoint-retention';
+export { withWeights } from './swap-weights';
+export { openTrainingLog, type TrainingLogFile } from './training-log-file';
 export { createAdam, type Adam, type AdamOptions, type AdamSavedState } from './adam';
 export { createEma, type Ema, type EmaOptions } from './ema';
 export { clipScale, globalNorm } from './clip-grad-norm';
@@ -18,4 +30,4 @@ export {
   type TrainingState,
 } from './checkpoint';
 export { createLogAccumulator, formatLogLines, parseLogLines, type StepRecord, type TrainingLogEntry } from './training-log';
-export { trainingStep, type TrainingStepContext } from './training-step';
+export { checkBatchImages, stageCondition, stageLosses, trainingStep, type StageLossInput, type TrainingStepContext } from './training-step';

@@ -1,7 +1,9 @@
 import type { Dataset, LossType, Storage } from '@cdm/core';
 import { errors } from '@cdm/core';
+import { mixSeeds } from '../datasets/mix-seeds';
 import type { Stage } from '../stage/stage';
 import type { AdamOptions } from './adam';
+import type { InitWeights } from './init-weights';
 import type { TrainingLogEntry } from './training-log';
 
 /** How training timesteps are drawn: uniformly, or by improved DDPM's importance sampling. */
@@ -36,8 +38,42 @@ export interface TrainStageOptions {
   readonly timestepSampler?: TimestepSamplerName;
   /** Probability of replacing a label with the stage's null class (classifier-free guidance). Default 0. */
   readonly classDropout?: number;
-  /** Save a checkpoint every this many updates (and at the end). Default 1000. */
+  /** Also save a checkpoint every this many updates. Default: none (time-based saves only). */
   readonly checkpointEvery?: number;
+  /**
+   * Save a checkpoint when this many minutes of wall time passed since the last save (or the start
+   * of the session); `false` for none. Default 10. Checkpoints are also saved at the end and on abort.
+   */
+  readonly checkpointMinutes?: number | false;
+  /**
+   * Keep only the newest `keepLast` checkpoint directories (the one `state.json` names among them),
+   * deleting older ones with `storage.remove`; a storage without `remove`/`listDirectory` keeps all.
+   * `false` keeps all. Default 3.
+   */
+  readonly keepLast?: number | false;
+  /**
+   * A fresh run starts from these weights instead of the denoiser's own initialisation (fine-tuning);
+   * ignored when the run resumes. A string is a storage path to a `.safetensors` file in tfjs layout
+   * (a training checkpoint's `model` or `ema` file); `{ source, load }` hands over weights read any
+   * other way (e.g. by a denoiser factory). Names and shapes must match the denoiser's parameters.
+   */
+  readonly init?: string | InitWeights;
+  /**
+   * Held-out loss: a fixed set of `examples` examples, each with a fixed timestep (stratified over
+   * [0, T)), fixed noise and fixed augmentation draws, evaluated with the EMA weights every `every`
+   * updates and at the end, and logged as `heldOutLoss` (and `heldOutLossRaw` for the trained weights
+   * when `raw`). Taken from `dataset`, or when absent from the training dataset's stream under a
+   * separate seed (then the examples are not disjoint from the training data). Evaluated in
+   * micro-batches of batchSize / gradAccumulation; training's random streams are not touched.
+   */
+  readonly heldOut?: HeldOutOptions;
+  /**
+   * Called every `every` updates and at the end, with the denoiser holding the EMA weights for the
+   * duration of the call (e.g. to sample a grid); the trained weights are put back exactly after.
+   */
+  readonly snapshot?: { readonly every: number; readonly run: (context: TrainingSnapshotContext) => Promise<void> };
+  /** The clock, in milliseconds (for tests). Default `performance.now`. */
+  readonly now?: () => number;
   /** Where checkpoints and the log go. */
   readonly storage: Storage;
   /** Directory of the run inside the storage. */
@@ -59,7 +95,34 @@ export interface TrainStageOptions {
   readonly log?: { readonly every?: number; readonly file?: string | false };
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainStageOptions, 'gradClip' | 'onProgress' | 'signal' | 'log' | 'adam' | 'loss'>> & {
+export interface HeldOutOptions {
+  /** Where the examples come from. Default: the training dataset, under `seed`. */
+  readonly dataset?: Dataset;
+  /** How many examples the fixed set holds. */
+  readonly examples: number;
+  /** Evaluate every this many updates (and at the end). */
+  readonly every: number;
+  /** Seeds the choice of examples (from the training dataset), the timesteps, noise and augmentation. Default: derived from `seed`. */
+  readonly seed?: number;
+  /** Also evaluate the trained (non-averaged) weights, logged as `heldOutLossRaw`. Default false. */
+  readonly raw?: boolean;
+}
+
+/** What a snapshot hook gets. The stage's denoiser holds the EMA weights during the call; leave them as they are. */
+export interface TrainingSnapshotContext {
+  /** Updates completed. */
+  readonly step: number;
+  readonly stage: Stage;
+  readonly signal: AbortSignal | undefined;
+}
+
+export type ResolvedTrainOptions = Required<
+  Omit<TrainStageOptions, 'gradClip' | 'onProgress' | 'signal' | 'log' | 'adam' | 'loss' | 'checkpointEvery' | 'init' | 'heldOut' | 'snapshot'>
+> & {
+  readonly checkpointEvery: number | undefined;
+  readonly init: string | InitWeights | undefined;
+  readonly heldOut: (HeldOutOptions & { readonly seed: number; readonly raw: boolean }) | undefined;
+  readonly snapshot: TrainStageOptions['snapshot'];
   readonly gradClip: number | undefined;
   readonly onProgress: ((entry: TrainingLogEntry) => void) | undefined;
   readonly signal: AbortSignal | undefined;
@@ -75,8 +138,8 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 /** Validates the options with errors that name the option, and fills in the defaults. */
 export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOptions {
   const { stage, dataset, steps, batchSize, gradAccumulation = 1, lr, warmup = 0, ema = 0.9999, emaWarmup = true } = options;
-  const { gradClip, timestepSampler = 'uniform', classDropout = 0, checkpointEvery = 1000, storage, runDir } = options;
-  const { resume = 'auto', seed = 0, saveOnAbort = true, adam = {} } = options;
+  const { gradClip, timestepSampler = 'uniform', classDropout = 0, checkpointEvery, checkpointMinutes = 10, keepLast = 3, storage, runDir } = options;
+  const { resume = 'auto', seed = 0, saveOnAbort = true, adam = {}, init, heldOut, snapshot, now = () => performance.now() } = options;
   if (!isInteger(steps, 1)) throw errors.invalidArgument('steps', 'a positive integer', steps);
   if (!isInteger(batchSize, 1)) throw errors.invalidArgument('batchSize', 'a positive integer', batchSize);
   if (!isInteger(gradAccumulation, 1) || batchSize % gradAccumulation !== 0) {
@@ -98,7 +161,19 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
   if (classDropout > 0 && (stage.nullClass === undefined || stage.numClasses === undefined)) {
     throw errors.invalidArgument('classDropout', `0 for stage "${stage.name}", which has no nullClass (set numClasses and nullClass to train with guidance)`, classDropout);
   }
-  if (!isInteger(checkpointEvery, 1)) throw errors.invalidArgument('checkpointEvery', 'a positive integer (updates)', checkpointEvery);
+  if (checkpointEvery !== undefined && !isInteger(checkpointEvery, 1)) throw errors.invalidArgument('checkpointEvery', 'a positive integer (updates)', checkpointEvery);
+  if (checkpointMinutes !== false && (!isNumber(checkpointMinutes) || checkpointMinutes <= 0)) {
+    throw errors.invalidArgument('checkpointMinutes', 'a number of minutes > 0, or false', checkpointMinutes);
+  }
+  if (keepLast !== false && !isInteger(keepLast, 1)) throw errors.invalidArgument('keepLast', 'a positive integer, or false to keep every checkpoint', keepLast);
+  if (init !== undefined && typeof init !== 'string' && (typeof init !== 'object' || init === null || typeof init.load !== 'function')) {
+    throw errors.invalidArgument('init', 'a .safetensors path or { source, load }', init);
+  }
+  if (typeof now !== 'function') throw errors.invalidArgument('now', 'a function returning milliseconds', now);
+  if (snapshot !== undefined) {
+    if (!isInteger(snapshot.every, 1)) throw errors.invalidArgument('snapshot.every', 'a positive integer (updates)', snapshot.every);
+    if (typeof snapshot.run !== 'function') throw errors.invalidArgument('snapshot.run', 'a function', snapshot.run);
+  }
   if (typeof runDir !== 'string') throw errors.invalidArgument('runDir', 'a path in the storage', runDir);
   if (resume !== true && resume !== false && resume !== 'auto') throw errors.invalidArgument('resume', "true, false or 'auto'", resume);
   if (!isNumber(seed)) throw errors.invalidArgument('seed', 'a finite number', seed);
@@ -107,13 +182,7 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
   const file = options.log?.file ?? 'log.jsonl';
   if (file !== false && (typeof file !== 'string' || file === '')) throw errors.invalidArgument('log.file', 'a file name or false', file);
 
-  if (dataset.resolution !== stage.resolution) {
-    throw errors.invalidArgument('dataset.resolution', `${stage.resolution} (the resolution of stage "${stage.name}")`, dataset.resolution);
-  }
-  if (dataset.channels !== stage.channels) throw errors.invalidArgument('dataset.channels', `${stage.channels} (the stage's channels)`, dataset.channels);
-  if (stage.numClasses !== undefined && dataset.numClasses !== stage.numClasses) {
-    throw errors.invalidArgument('dataset.numClasses', `${stage.numClasses} (the classes of stage "${stage.name}")`, dataset.numClasses);
-  }
+  checkDataset(dataset, stage, 'dataset');
   if (stage.superResolution !== undefined && stage.resolution % stage.superResolution.lowResolution !== 0) {
     throw errors.invalidArgument(
       `${stage.name}: lowResolution`,
@@ -121,6 +190,7 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
       stage.superResolution.lowResolution,
     );
   }
+  const resolvedHeldOut = heldOut === undefined ? undefined : resolveHeldOut(heldOut, stage, seed);
   const map = stage.diffusion.schedule.timestepMap;
   if (!map.every((value, i) => value === i)) {
     throw errors.invalidArgument(`${stage.name}: diffusion`, 'the trained process, not a respaced one', `${map.length} of its timesteps`);
@@ -141,6 +211,12 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
     timestepSampler,
     classDropout,
     checkpointEvery,
+    checkpointMinutes,
+    keepLast,
+    init,
+    heldOut: resolvedHeldOut,
+    snapshot,
+    now,
     storage,
     runDir,
     resume,
@@ -151,4 +227,29 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
     logEvery,
     logFile: file === false ? undefined : file,
   };
+}
+
+/** Salt that separates the held-out seed from the training seed. */
+const HELD_OUT_SEED_SALT = 0x68656c64; // "held"
+
+function resolveHeldOut(heldOut: HeldOutOptions, stage: Stage, seed: number): NonNullable<ResolvedTrainOptions['heldOut']> {
+  if (typeof heldOut !== 'object' || heldOut === null) throw errors.invalidArgument('heldOut', '{ examples, every, dataset?, seed?, raw? }', heldOut);
+  const { dataset, examples, every, raw = false } = heldOut;
+  if (!isInteger(examples, 1)) throw errors.invalidArgument('heldOut.examples', 'a positive integer', examples);
+  if (!isInteger(every, 1)) throw errors.invalidArgument('heldOut.every', 'a positive integer (updates)', every);
+  if (heldOut.seed !== undefined && !isNumber(heldOut.seed)) throw errors.invalidArgument('heldOut.seed', 'a finite number', heldOut.seed);
+  if (typeof raw !== 'boolean') throw errors.invalidArgument('heldOut.raw', 'a boolean', raw);
+  if (dataset !== undefined) checkDataset(dataset, stage, 'heldOut.dataset');
+  return { ...heldOut, examples, every, raw, seed: heldOut.seed ?? mixSeeds(seed, HELD_OUT_SEED_SALT) };
+}
+
+/** A dataset must have the stage's resolution, channels and (for a class-conditional stage) classes. */
+function checkDataset(dataset: Dataset, stage: Stage, name: string): void {
+  if (dataset.resolution !== stage.resolution) {
+    throw errors.invalidArgument(`${name}.resolution`, `${stage.resolution} (the resolution of stage "${stage.name}")`, dataset.resolution);
+  }
+  if (dataset.channels !== stage.channels) throw errors.invalidArgument(`${name}.channels`, `${stage.channels} (the stage's channels)`, dataset.channels);
+  if (stage.numClasses !== undefined && dataset.numClasses !== stage.numClasses) {
+    throw errors.invalidArgument(`${name}.numClasses`, `${stage.numClasses} (the classes of stage "${stage.name}")`, dataset.numClasses);
+  }
 }

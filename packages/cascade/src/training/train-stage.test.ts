@@ -10,6 +10,7 @@ import {
   randomNormal,
   readSafetensors,
   toFloat32,
+  writeSafetensors,
   type AugmentationPolicy,
   type Denoiser,
   type Storage,
@@ -20,8 +21,11 @@ import { createStage, type Stage } from '../stage/stage';
 import { tinyDenoiser } from '../testing/tiny-denoiser';
 import { readVariables, TRAINING_STATE_FILE, type TrainingState } from './checkpoint';
 import { useFastCpuConvFilterGrad } from '../testing/cpu-conv-filter-grad';
-import { trainStage } from './train-stage';
-import type { TrainStageOptions } from './train-options';
+import { trainStage, type TrainStageResult } from './train-stage';
+import { resolveTrainOptions, type TrainStageOptions } from './train-options';
+import type { TrainingLogEntry } from './training-log';
+import { takeHeldOutSet } from './held-out';
+import { assignWeights } from './init-weights';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -82,6 +86,11 @@ function expectBitIdentical(a: ReadonlyMap<string, Float32Array>, b: ReadonlyMap
   }
 }
 
+/** Drops the keys whose value is undefined (exactOptionalPropertyTypes: an absent option, not an undefined one). */
+function withoutUndefined<T extends object>(options: { [K in keyof T]?: T[K] | undefined }): T {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
+}
+
 async function readState(storage: Storage, runDir: string): Promise<TrainingState> {
   return JSON.parse(new TextDecoder().decode(await storage.read(`${runDir}/${TRAINING_STATE_FILE}`))) as TrainingState;
 }
@@ -138,35 +147,50 @@ describe('trainStage', () => {
 
   describe('exact resume', () => {
     const N = 40;
-    const common = (stage: Stage, storage: Storage, extra: Partial<TrainStageOptions> = {}): TrainStageOptions => ({
-      stage,
-      dataset: data16,
-      steps: N,
-      batchSize: 4,
-      gradAccumulation: 2,
-      lr: 5e-3,
-      warmup: 5,
-      gradClip: 0.5,
-      ema: 0.99,
-      classDropout: 0.3,
-      timestepSampler: 'loss-second-moment',
-      checkpointEvery: 10,
-      storage,
-      runDir: 'run',
-      seed: 7,
-      log: { every: 1 },
-      ...extra,
-    });
-    const comparable = (log: readonly { step: number; loss: number; lossByQuartile: unknown; gradNorm: number; lr: number }[]) =>
-      log.map(({ step, loss, lossByQuartile, gradNorm, lr }) => ({ step, loss, lossByQuartile, gradNorm, lr }));
+    /** The run's options; `undefined` in `extra` removes an option. */
+    const common = (stage: Stage, storage: Storage, extra: { [K in keyof TrainStageOptions]?: TrainStageOptions[K] | undefined } = {}): TrainStageOptions =>
+      withoutUndefined({
+        stage,
+        dataset: data16,
+        steps: N,
+        batchSize: 4,
+        gradAccumulation: 2,
+        lr: 5e-3,
+        warmup: 5,
+        gradClip: 0.5,
+        ema: 0.99,
+        classDropout: 0.3,
+        timestepSampler: 'loss-second-moment',
+        checkpointEvery: 10,
+        storage,
+        runDir: 'run',
+        seed: 7,
+        log: { every: 1 },
+        heldOut: { examples: 6, every: 10, raw: true },
+        ...extra,
+      });
+    const comparable = (log: readonly TrainingLogEntry[]) =>
+      log.map(({ step, loss, lossByQuartile, gradNorm, lr, heldOutLoss, heldOutLossRaw }) => ({ step, loss, lossByQuartile, gradNorm, lr, heldOutLoss, heldOutLossRaw }));
 
-    let straight: { weights: Map<string, Float32Array>; losses: readonly number[]; log: ReturnType<typeof comparable>; ema: Uint8Array; state: TrainingState };
+    let straight: {
+      weights: Map<string, Float32Array>;
+      losses: readonly number[];
+      log: ReturnType<typeof comparable>;
+      heldOut: TrainStageResult['heldOut'];
+      ema: Uint8Array;
+      state: TrainingState;
+    };
+    /** The EMA tensors of the straight run's last checkpoint, in parameter order. */
+    const straightEma = () => {
+      const { tensors } = readSafetensors(straight.ema);
+      return new Map([...straight.weights.keys()].map((name) => [name, toFloat32(tensors.get(name)!)] as const));
+    };
     beforeAll(async () => {
       const stage = baseStage({ T: 8 }); // T = 8 so the importance sampler fills its history and switches on
       const storage = memoryStorage();
       const result = await trainStage(common(stage, storage));
       const state = await readState(storage, 'run');
-      straight = { weights: await weightsOf(stage), losses: result.losses, log: comparable(result.log), ema: await storage.read(`run/${state.files.ema}`), state };
+      straight = { weights: await weightsOf(stage), losses: result.losses, log: comparable(result.log), heldOut: result.heldOut, ema: await storage.read(`run/${state.files.ema}`), state };
       stage.dispose();
     });
 
@@ -187,6 +211,142 @@ describe('trainStage', () => {
     it('the importance sampler warmed up during the run (so its state is part of what resumes)', () => {
       const history = straight.state.timestepSampler['history'] as number[][];
       expect(history.every((row) => row.length === 10)).toBe(true);
+    });
+
+    it('logs the held-out loss of the EMA weights (and of the trained ones) at steps 10, 20, 30, 40, in the lines of those steps', () => {
+      const evaluated = straight.log.filter((e) => e.heldOutLoss !== undefined);
+      expect(evaluated.map((e) => e.step)).toEqual([10, 20, 30, 40]);
+      expect(straight.log.filter((e) => e.heldOutLossRaw !== undefined).map((e) => e.step)).toEqual([10, 20, 30, 40]);
+      for (const e of evaluated) {
+        expect(e.heldOutLoss!).toBeGreaterThan(0);
+        expect(e.heldOutLoss!).not.toBe(e.heldOutLossRaw); // EMA (decay 0.99) and trained weights differ
+      }
+      expect(straight.heldOut.map((h) => h.step)).toEqual([10, 20, 30, 40]);
+      expect(straight.heldOut[3]!.loss).toBe(evaluated[3]!.heldOutLoss);
+    });
+
+    it('the logged held-out loss is the fixed set evaluated with the EMA weights of the checkpoint', async () => {
+      const stage = baseStage({ T: 8, seed: 99 });
+      assignWeights(stage.denoiser.parameters(), straightEma(), 'ema');
+      // The default held-out seed is derived from the training seed, as the options' resolution does it.
+      const { heldOut } = resolveTrainOptions(common(stage, memoryStorage()));
+      const set = await takeHeldOutSet(stage, data16, { examples: 6, seed: heldOut!.seed, microBatchSize: 2 });
+      expect(await set.evaluate()).toBe(straight.heldOut[3]!.loss);
+      stage.dispose();
+    });
+
+    it('held-out evaluation and a snapshot hook leave training untouched; the hook sees the EMA weights, which are then swapped back', async () => {
+      const storage = memoryStorage();
+      const stage = baseStage({ T: 8 });
+      const seen: { step: number; weights: Map<string, Float32Array> }[] = [];
+      const result = await trainStage(
+        common(stage, storage, {
+          heldOut: undefined,
+          snapshot: {
+            every: 20,
+            run: async ({ step, stage: s }) => {
+              seen.push({ step, weights: await weightsOf(s) });
+              tf.tidy(() => s.denoiser.forward(tf.zeros([2, 16, 16, 3]), tf.tensor1d([1, 2], 'int32'), { classLabels: tf.tensor1d([0, 1], 'int32') }));
+            },
+          },
+        }),
+      );
+      expect(seen.map((s) => s.step)).toEqual([20, 40]);
+      expectBitIdentical(await weightsOf(stage), straight.weights);
+      expect(result.losses).toEqual(straight.losses);
+      expect(result.log.every((e) => e.heldOutLoss === undefined)).toBe(true);
+      expectBitIdentical(seen[1]!.weights, straightEma());
+      stage.dispose();
+    });
+
+    it('checkpoints saved by time hold exactly what checkpoints saved by step hold', async () => {
+      const clocked = (storage: Storage, extra: Parameters<typeof common>[2]) => {
+        let minutes = 0;
+        const stage = baseStage({ T: 8 });
+        const run = trainStage(
+          common(stage, storage, { keepLast: false, now: () => minutes * 60_000, onProgress: (e) => (minutes = e.step), ...extra }),
+        ).finally(() => stage.dispose());
+        return run;
+      };
+      const byTime = memoryStorage();
+      const byStep = memoryStorage();
+      const timed = await clocked(byTime, { checkpointEvery: undefined, checkpointMinutes: 10 });
+      const stepped = await clocked(byStep, { checkpointEvery: 10, checkpointMinutes: false });
+      expect(timed.checkpoints).toEqual(['run/checkpoints/step-0000010', 'run/checkpoints/step-0000020', 'run/checkpoints/step-0000030', 'run/checkpoints/step-0000040']);
+      expect(stepped.checkpoints).toEqual(timed.checkpoints);
+      expect(timed.trainingSeconds).toBe(40 * 60); // the injected clock measures the session too
+      const files = byStep.list().filter((p) => p.startsWith('run/checkpoints/'));
+      expect(files).toHaveLength(12);
+      expect(byTime.list().filter((p) => p.startsWith('run/checkpoints/'))).toEqual(files);
+      for (const path of files) expect(await byTime.read(path), path).toEqual(await byStep.read(path));
+      expect(await readState(byTime, 'run')).toEqual(await readState(byStep, 'run'));
+    });
+
+    it('a crash after time-based saves at 10 and 20 (clock: a minute per step) resumes from step 20, identically', async () => {
+      const storage = memoryStorage();
+      const stage = baseStage({ T: 8 });
+      const controller = new AbortController();
+      const losses: number[] = [];
+      let minutes = 0;
+      const options = common(stage, storage, {
+        checkpointEvery: undefined,
+        checkpointMinutes: 10,
+        now: () => minutes * 60_000,
+        signal: controller.signal,
+        saveOnAbort: false,
+        onProgress: (entry) => {
+          minutes = entry.step;
+          losses.push(entry.loss);
+          if (entry.step === 25) controller.abort();
+        },
+      });
+      await expectCode(trainStage(options), 'CDM_ABORTED');
+      stage.dispose();
+      expect((await readState(storage, 'run')).step).toBe(20);
+      await resumeAndCompare(storage, losses, 20);
+    });
+
+    it('writes log.jsonl line by line (appending, or rewriting where the storage cannot append); a resume cuts it back to its checkpoint', async () => {
+      const inner = memoryStorage();
+      const { append: _append, ...withoutAppend } = inner;
+      for (const base of [inner as Storage, withoutAppend as Storage]) {
+        await inner.remove!('run');
+        let stepsOnDisk: number[] = [];
+        const track = async (path: string) => {
+          if (path !== 'run/log.jsonl') return;
+          const text = new TextDecoder().decode(await inner.read(path));
+          stepsOnDisk = text.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as TrainingLogEntry).step);
+        };
+        const storage: Storage = {
+          ...base,
+          write: async (path, bytes) => {
+            await base.write(path, bytes);
+            await track(path);
+          },
+          ...(base.append === undefined ? {} : { append: async (path: string, bytes: Uint8Array) => (await base.append!(path, bytes), await track(path)) }),
+        };
+        const stage = baseStage({ T: 8 });
+        const controller = new AbortController();
+        const seen: number[][] = [];
+        const options = common(stage, storage, {
+          heldOut: undefined,
+          signal: controller.signal,
+          saveOnAbort: false,
+          onProgress: (entry) => {
+            seen.push([...stepsOnDisk]);
+            if (entry.step === 25) controller.abort();
+          },
+        });
+        await expectCode(trainStage(options), 'CDM_ABORTED');
+        // Each line is on storage by the time onProgress sees it.
+        expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => Array.from({ length: i + 1 }, (_, j) => j + 1)));
+        const resumedSeen: number[][] = [];
+        const resumed = await trainStage(common(stage, storage, { heldOut: undefined, steps: 22, onProgress: () => void resumedSeen.push([...stepsOnDisk]) }));
+        expect(resumed.startStep).toBe(20);
+        // Lines 21–25 of the crashed session are gone before the resumed session writes its own.
+        expect(resumedSeen).toEqual([Array.from({ length: 21 }, (_, j) => j + 1), Array.from({ length: 22 }, (_, j) => j + 1)]);
+        stage.dispose();
+      }
     });
 
     it('abort at N/2 − 3 saves a checkpoint; resuming to N gives bit-identical weights, EMA, state and loss curve', async () => {
@@ -262,6 +422,77 @@ describe('trainStage', () => {
     });
   });
 
+  it('keepLast: 2 keeps the two newest checkpoints and deletes the rest; a storage that cannot delete keeps every one', async () => {
+    const storage = memoryStorage();
+    const stage = baseStage({ T: 8 });
+    const options = { stage, dataset: data16, steps: 12, batchSize: 2, lr: 1e-3, checkpointEvery: 2, keepLast: 2, runDir: 'keep' };
+    const result = await trainStage({ ...options, storage });
+    const directories = (s: Storage) => s.listDirectory!('keep/checkpoints');
+    expect(await directories(storage)).toEqual(['step-0000010', 'step-0000012']);
+    expect(result.removedCheckpoints).toEqual([2, 4, 6, 8].map((n) => `keep/checkpoints/step-000000${n}`));
+    expect((await readState(storage, 'keep')).step).toBe(12);
+    // Resuming to 16 continues from 12 and prunes as it goes.
+    await trainStage({ ...options, steps: 16, storage });
+    expect(await directories(storage)).toEqual(['step-0000014', 'step-0000016']);
+
+    const inner = memoryStorage();
+    const { remove: _remove, ...cannotDelete } = inner;
+    const kept = await trainStage({ ...options, storage: cannotDelete });
+    expect(kept.removedCheckpoints).toEqual([]);
+    expect(await directories(inner)).toHaveLength(6);
+    stage.dispose();
+  });
+
+  describe('init', () => {
+    /** A run of 5 steps whose checkpoint's files the fine-tuning runs start from. */
+    async function pretrained(storage: Storage) {
+      const stage = baseStage({ T: 8, seed: 3 });
+      await trainStage({ stage, dataset: data16, steps: 5, batchSize: 2, lr: 1e-2, storage, runDir: 'pre' });
+      stage.dispose();
+      return 'pre/checkpoints/step-0000005/ema.safetensors';
+    }
+    const tensorsOf = async (storage: Storage, path: string) => {
+      const { tensors } = readSafetensors(await storage.read(path));
+      return new Map([...tensors].sort(([a], [b]) => a.localeCompare(b)).map(([name, t]) => [name, toFloat32(t)] as const));
+    };
+
+    it('a fresh run starts from the weights of a checkpoint file (EMA included); a resumed run ignores init', async () => {
+      const storage = memoryStorage();
+      const init = await pretrained(storage);
+      const stage = baseStage({ T: 8, seed: 11 });
+      // ema: 1 without warm-up keeps the average at the starting weights.
+      const options: TrainStageOptions = { stage, dataset: data16, steps: 2, batchSize: 2, lr: 1e-2, ema: 1, emaWarmup: false, storage, runDir: 'fine', init };
+      await trainStage(options);
+      expectBitIdentical(await tensorsOf(storage, 'fine/checkpoints/step-0000002/ema.safetensors'), await tensorsOf(storage, init));
+      // Resuming never reads init (a path that does not exist is no error then).
+      const resumed = await trainStage({ ...options, steps: 3, init: 'nowhere/ema.safetensors' });
+      expect(resumed.startStep).toBe(2);
+      stage.dispose();
+    });
+
+    it('weights that do not fit fail with CDM_CHECKPOINT_MISMATCH listing every problem; PyTorch-layout files are refused', async () => {
+      const storage = memoryStorage();
+      await pretrained(storage);
+      const wide = tinyDenoiser({ numClasses: 10, nullClass: true, hidden: 4, seed: 1 });
+      const stage = baseStage({ T: 8 });
+      const options: TrainStageOptions = { stage, dataset: data16, steps: 1, batchSize: 2, lr: 1e-3, storage, runDir: 'bad-init' };
+      const error = await expectCode(
+        trainStage({ ...options, init: { source: 'hidden-4', load: async () => new Map([...(await weightsOf({ ...stage, denoiser: wide }))]) } }),
+        'CDM_CHECKPOINT_MISMATCH',
+        /hidden-4 does not match the network's parameters \(7 problems\)/,
+      );
+      expect(error.message).toContain('in.weight: 108 values, expected 216 (shape [3, 3, 3, 8])');
+      wide.dispose();
+      const shaped = new Map([['in.weight', { shape: [8, 3, 3, 3], data: new Float32Array(216) }]]);
+      const shapes = await expectCode(trainStage({ ...options, init: { source: 'shaped', load: async () => shaped } }), 'CDM_CHECKPOINT_MISMATCH');
+      expect(shapes.message).toContain('in.weight: shape [8, 3, 3, 3], expected [3, 3, 3, 8]');
+      expect(shapes.message).toContain('mid.weight: missing');
+      await storage.write('torch.safetensors', writeSafetensors(new Map([['in.bias', { shape: [8], data: new Float32Array(8) }]]), { format: 'pt' }));
+      await expectCode(trainStage({ ...options, init: 'torch.safetensors' }), 'CDM_INVALID_ARGUMENT', /Invalid init: expected a \.safetensors file in tfjs layout.*has layout "unstated"/);
+      stage.dispose();
+    });
+  });
+
   it('a NaN loss stops with CDM_TRAINING_DIVERGED naming the step and the last good checkpoint; nothing NaN is saved', async () => {
     let calls = 0;
     const stage = baseStage({
@@ -318,6 +549,8 @@ describe('trainStage', () => {
       checkpointEvery: 4,
       timestepSampler: 'loss-second-moment',
       log: { every: 1 },
+      heldOut: { examples: 3, every: 2, raw: true },
+      snapshot: { every: 3, run: async () => {} },
       onProgress: () => counts.push(tf.memory().numTensors),
     });
     expect(new Set(counts.slice(1)).size).toBe(1);
@@ -367,6 +600,12 @@ describe('trainStage', () => {
       ['timestepSampler', () => ({ timestepSampler: 'importance' as 'uniform' }), /Invalid timestepSampler: expected 'uniform' or 'loss-second-moment'/],
       ['classDropout', () => ({ classDropout: 2 }), /Invalid classDropout: expected a probability/],
       ['checkpointEvery', () => ({ checkpointEvery: 0 }), /Invalid checkpointEvery/],
+      ['checkpointMinutes', () => ({ checkpointMinutes: 0 }), /Invalid checkpointMinutes: expected a number of minutes > 0, or false, got 0/],
+      ['keepLast', () => ({ keepLast: 0 }), /Invalid keepLast: expected a positive integer, or false/],
+      ['heldOut.examples', () => ({ heldOut: { examples: 0, every: 1 } }), /Invalid heldOut\.examples/],
+      ['heldOut.every', () => ({ heldOut: { examples: 2, every: 1.5 } }), /Invalid heldOut\.every/],
+      ['heldOut.dataset', () => ({ heldOut: { examples: 2, every: 1, dataset: proceduralDataset({ resolution: 8, size: 10 }) } }), /Invalid heldOut\.dataset\.resolution: expected 16/],
+      ['snapshot.every', () => ({ snapshot: { every: 0, run: async () => {} } }), /Invalid snapshot\.every/],
       ['resume', () => ({ resume: 'yes' as 'auto' }), /Invalid resume/],
       ['log.every', () => ({ log: { every: 0 } }), /Invalid log\.every/],
       ['dataset.resolution', () => ({ dataset: proceduralDataset({ resolution: 8, size: 10 }) }), /Invalid dataset\.resolution: expected 16 \(the resolution of stage "stage-16"\), got 8/],

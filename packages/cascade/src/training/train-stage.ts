@@ -20,10 +20,15 @@ import {
   type TrainingRunSettings,
   type TrainingState,
 } from './checkpoint';
+import { pruneCheckpoints } from './checkpoint-retention';
 import { createEma } from './ema';
+import { takeHeldOutSet, type HeldOutSet } from './held-out';
+import { assignWeights, readInitWeights } from './init-weights';
 import { warmupLearningRate } from './learning-rate';
+import { withWeights } from './swap-weights';
 import { resolveTrainOptions, type TrainStageOptions } from './train-options';
-import { createLogAccumulator, formatLogLines, parseLogLines, type TrainingLogEntry } from './training-log';
+import { createLogAccumulator, parseLogLines, type TrainingLogEntry } from './training-log';
+import { openTrainingLog, type TrainingLogFile } from './training-log-file';
 import { trainingStep } from './training-step';
 
 /** What `trainStage` reports when it reaches `steps`. */
@@ -38,6 +43,8 @@ export interface TrainStageResult {
   readonly losses: readonly number[];
   /** Every log line of the run, earlier sessions included. */
   readonly log: readonly TrainingLogEntry[];
+  /** The held-out losses of the run (EMA weights; `raw`: the trained weights, when asked for), earlier sessions included. */
+  readonly heldOut: readonly { readonly step: number; readonly loss: number; readonly raw?: number }[];
   /** Wall-clock seconds of this session, and its updates per second. */
   readonly seconds: number;
   readonly stepsPerSecond: number;
@@ -45,8 +52,10 @@ export interface TrainStageResult {
   readonly trainingSeconds: number;
   /** Directory (in the storage) of the last checkpoint: model, ema and optimizer safetensors. */
   readonly checkpoint: string;
-  /** Checkpoint directories written by this session. */
+  /** Checkpoint directories written by this session (some may since have been deleted by `keepLast`). */
   readonly checkpoints: readonly string[];
+  /** Checkpoint directories this session deleted (`keepLast`). */
+  readonly removedCheckpoints: readonly string[];
   /** The run's `state.json`, which names the current checkpoint. */
   readonly statePath: string;
   /** The JSON-lines log, when one is written. */
@@ -59,6 +68,12 @@ export interface TrainStageResult {
  * guidance, and conditioning augmentation for super-resolution stages. Checkpoints hold everything
  * a resumed run needs to continue bit for bit: weights, EMA, Adam's moments and update count, the
  * random generator, the timestep sampler and the data position.
+ *
+ * Checkpoints are saved by wall time (`checkpointMinutes`), optionally by step (`checkpointEvery`),
+ * at the end and on abort; what is saved does not depend on when or why, so a resume is exact from
+ * any of them. Older checkpoints beyond `keepLast` are deleted. The log is written line by line.
+ * A held-out loss (`heldOut`) and a snapshot hook (`snapshot`) run on the EMA weights without
+ * touching training's random streams.
  *
  * Throws CDM_TRAINING_DIVERGED on a NaN/Inf loss or gradient (nothing from that step is saved),
  * and CDM_ABORTED when `signal` fires (after saving a checkpoint, unless `saveOnAbort` is false).
@@ -97,7 +112,12 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
     let examplesSeen = 0;
     let secondsBefore = 0;
     let lastCheckpoint: string | undefined;
-    const log: TrainingLogEntry[] = [];
+    const kept: TrainingLogEntry[] = [];
+    if (existing === undefined && o.init !== undefined) {
+      const { source, load } = typeof o.init === 'string' ? { source: o.init, load: () => readInitWeights(storage, o.init as string) } : o.init;
+      assignWeights(parameters, await load(), source);
+      ema.load(0, await readVariablesData(parameters)); // the average starts at the initial weights
+    }
     if (existing !== undefined) {
       const { state } = existing;
       for (const key of Object.keys(settings) as (keyof TrainingRunSettings)[]) {
@@ -105,7 +125,7 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
           throw errors.invalidArgument(key, `${JSON.stringify(state.settings[key])}, as in the run being resumed (${statePath})`, settings[key]);
         }
       }
-      loadModel(parameters, existing.model, joinPath(runDir, state.files.model));
+      assignWeights(parameters, existing.model, joinPath(runDir, state.files.model));
       adam.load({ updates: state.optimizer.updates, firstMoment: existing.firstMoment, secondMoment: existing.secondMoment });
       ema.load(state.ema.updates, existing.ema);
       timestepSampler.loadState(state.timestepSampler);
@@ -115,23 +135,46 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
       secondsBefore = state.trainingSeconds;
       lastCheckpoint = joinPath(runDir, checkpointDirectory(step));
       if (logPath !== undefined && (await storage.exists(logPath))) {
-        log.push(...parseLogLines(new TextDecoder().decode(await storage.read(logPath)), step));
+        kept.push(...parseLogLines(new TextDecoder().decode(await storage.read(logPath)), step));
       }
     }
+    const logFile: TrainingLogFile =
+      logPath === undefined ? { entries: kept, add: async (entry) => void kept.push(entry) } : await openTrainingLog(storage, logPath, kept);
+    const microBatchSize = o.batchSize / o.gradAccumulation;
+    const heldOutSet: HeldOutSet | undefined =
+      o.heldOut === undefined ? undefined : await takeHeldOutSet(stage, o.heldOut.dataset ?? o.dataset, { examples: o.heldOut.examples, seed: o.heldOut.seed, microBatchSize });
+
+    const { now } = o;
     const startStep = step;
-    const started = performance.now();
-    const sessionSeconds = () => (performance.now() - started) / 1000;
+    const started = now();
+    const sessionSeconds = () => (now() - started) / 1000;
     const losses: number[] = [];
     const checkpoints: string[] = [];
+    const removedCheckpoints: string[] = [];
     const accumulator = createLogAccumulator(T);
-    let intervalStart = performance.now();
+    let intervalStart = started;
+    let lastSaveAt = started;
 
-    const flushLog = () => {
-      const now = performance.now();
-      const entry = accumulator.flush({ step, examplesSeen, seconds: secondsBefore + sessionSeconds(), elapsedSeconds: (now - intervalStart) / 1000 });
-      intervalStart = now;
-      log.push(entry);
+    const flushLog = async (heldOut: { heldOutLoss?: number; heldOutLossRaw?: number } = {}) => {
+      const time = now();
+      const entry = { ...accumulator.flush({ step, examplesSeen, seconds: secondsBefore + sessionSeconds(), elapsedSeconds: (time - intervalStart) / 1000 }), ...heldOut };
+      intervalStart = time;
+      await logFile.add(entry);
       o.onProgress?.(entry);
+    };
+    /** The held-out losses and the snapshot hook due after this step, on the EMA weights (and the held-out loss on the trained ones when asked). */
+    const evaluate = async (): Promise<{ heldOutLoss?: number; heldOutLossRaw?: number }> => {
+      const last = step === o.steps;
+      const heldOutDue = heldOutSet !== undefined && (step % o.heldOut!.every === 0 || last);
+      const snapshotDue = o.snapshot !== undefined && (step % o.snapshot.every === 0 || last);
+      if (!heldOutDue && !snapshotDue) return {};
+      const out: { heldOutLoss?: number; heldOutLossRaw?: number } = {};
+      if (heldOutDue && o.heldOut!.raw) out.heldOutLossRaw = await heldOutSet!.evaluate();
+      await withWeights(parameters, ema.weights, async () => {
+        if (heldOutDue) out.heldOutLoss = await heldOutSet!.evaluate();
+        if (snapshotDue) await o.snapshot!.run({ step, stage, signal: o.signal });
+      });
+      return out;
     };
     const save = async () => {
       const tensors = {
@@ -142,8 +185,8 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
       };
       const bad = findNonFinite(tensors);
       if (bad !== undefined) throw errors.trainingDiverged(stage.name, step, `the ${bad} tensor`, lastCheckpoint);
-      // The log first: a crash before state.json leaves lines past the checkpoint, which a resume drops.
-      if (logPath !== undefined) await storage.write(logPath, new TextEncoder().encode(formatLogLines(log)));
+      // The log is already written up to this step; a crash before state.json leaves lines past the
+      // checkpoint, which a resume drops.
       const state: Omit<TrainingState, 'files' | 'format' | 'version'> = {
         stage: stage.name,
         step,
@@ -158,9 +201,10 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
       await writeCheckpoint(storage, runDir, state, tensors);
       lastCheckpoint = joinPath(runDir, checkpointDirectory(step));
       checkpoints.push(lastCheckpoint);
+      lastSaveAt = now();
+      if (o.keepLast !== false) removedCheckpoints.push(...(await pruneCheckpoints(storage, runDir, step, o.keepLast)));
     };
 
-    const microBatchSize = o.batchSize / o.gradAccumulation;
     iterator = o.dataset.batches({ batchSize: microBatchSize, seed: o.seed, start: examplesSeen })[Symbol.asyncIterator]();
     const source = iterator;
     const nextBatch = async () => {
@@ -171,7 +215,7 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
 
     while (step < o.steps) {
       if (o.signal?.aborted === true) {
-        if (accumulator.pending > 0) flushLog();
+        if (accumulator.pending > 0) await flushLog();
         if (o.saveOnAbort && lastCheckpoint !== joinPath(runDir, checkpointDirectory(step))) await save();
         throw errors.aborted(`Training ${stage.name} at step ${step} (last checkpoint: ${lastCheckpoint ?? 'none'})`);
       }
@@ -197,12 +241,16 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
       examplesSeen += o.batchSize;
       losses.push(record.loss);
       accumulator.add(record);
-      if (step % o.logEvery === 0 || step === o.steps) flushLog();
-      if (step % o.checkpointEvery === 0 || step === o.steps) await save();
+      const heldOut = await evaluate();
+      if (step % o.logEvery === 0 || step === o.steps || heldOut.heldOutLoss !== undefined) await flushLog(heldOut);
+      const dueByStep = o.checkpointEvery !== undefined && step % o.checkpointEvery === 0;
+      const dueByTime = o.checkpointMinutes !== false && now() - lastSaveAt >= o.checkpointMinutes * 60_000;
+      if (dueByStep || dueByTime || step === o.steps) await save();
       await yieldToEventLoop();
     }
     if (lastCheckpoint === undefined) await save(); // resumed at or past `steps`: nothing new, but say where it is
     const seconds = sessionSeconds();
+    const log = logFile.entries;
     return {
       stage: stage.name,
       step,
@@ -210,11 +258,13 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
       examplesSeen,
       losses,
       log,
+      heldOut: log.flatMap((e) => (e.heldOutLoss === undefined ? [] : [{ step: e.step, loss: e.heldOutLoss, ...(e.heldOutLossRaw === undefined ? {} : { raw: e.heldOutLossRaw }) }])),
       seconds,
       stepsPerSecond: seconds > 0 ? (step - startStep) / seconds : 0,
       trainingSeconds: secondsBefore + seconds,
       checkpoint: lastCheckpoint!,
       checkpoints,
+      removedCheckpoints,
       statePath,
       logPath,
     };
@@ -225,17 +275,7 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
   }
 }
 
-/** Assigns saved weights to the denoiser's parameters after checking names and sizes. */
-function loadModel(parameters: ReadonlyMap<string, tf.Variable>, saved: ReadonlyMap<string, Float32Array>, source: string): void {
-  const problems: string[] = [];
-  for (const [name, variable] of parameters) {
-    const values = saved.get(name);
-    if (values === undefined) problems.push(`${name}: missing`);
-    else if (values.length !== variable.size) problems.push(`${name}: ${values.length} values, expected ${variable.size} (shape [${variable.shape.join(', ')}])`);
-  }
-  for (const name of saved.keys()) if (!parameters.has(name)) problems.push(`${name}: not a parameter of the denoiser`);
-  if (problems.length > 0) throw errors.checkpointMismatch(source, problems);
-  tf.tidy(() => {
-    for (const [name, variable] of parameters) variable.assign(tf.tensor(saved.get(name)!, variable.shape, 'float32'));
-  });
+/** The parameters' current values by name. */
+async function readVariablesData(parameters: ReadonlyMap<string, tf.Variable>): Promise<Map<string, Float32Array>> {
+  return new Map([...(await readVariables(parameters))].map(([name, { data }]) => [name, data] as const));
 }

@@ -23,6 +23,10 @@ export interface TrainingLogEntry {
   readonly examplesSeen: number;
   /** Training time so far, summed over every session of the run. */
   readonly seconds: number;
+  /** The held-out loss of the EMA weights after this step, on lines of the steps it was evaluated at. */
+  readonly heldOutLoss?: number;
+  /** The same for the trained (non-averaged) weights, when asked for. */
+  readonly heldOutLossRaw?: number;
 }
 
 /** What one update contributes to the log. */

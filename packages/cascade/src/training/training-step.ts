@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { errors, randomNormal, type DataBatch, type DenoiserCondition, type Rng, type TimestepSampler } from '@cdm/core';
+import { errors, randomNormal, type DataBatch, type DenoiserCondition, type Rng, type TimestepSampler, type TrainingLosses } from '@cdm/core';
 import type { Stage } from '../stage/stage';
 import type { Adam } from './adam';
 import { dropClassLabels } from './class-dropout';
@@ -96,24 +96,16 @@ async function microBatch(
   const owned: tf.Tensor[] = [batch.images, ...(batch.labels ? [batch.labels] : [])];
   try {
     const x0 = batch.images;
-    const [size, height, width, channels] = x0.shape;
-    if (height !== stage.resolution || width !== stage.resolution || channels !== stage.channels) {
-      throw errors.shapeMismatch('dataset batch images', `[B, ${stage.resolution}, ${stage.resolution}, ${stage.channels}] for stage "${stage.name}"`, x0.shape);
-    }
-    const condition: { -readonly [K in keyof DenoiserCondition]: DenoiserCondition[K] } = {};
+    checkBatchImages(stage, x0);
+    let labels: Int32Array | undefined;
     if (stage.numClasses !== undefined) {
       if (batch.labels === undefined) throw errors.invalidArgument('dataset', `labelled batches for the class-conditional stage "${stage.name}"`, 'a batch without labels');
-      let labels: Int32Array = Int32Array.from(await batch.labels.data());
+      labels = Int32Array.from(await batch.labels.data());
       if (context.classDropout > 0) labels = dropClassLabels(labels, context.classDropout, stage.nullClass!, rng);
-      condition.classLabels = tf.tensor1d(labels, 'int32');
-      owned.push(condition.classLabels);
     }
-    if (stage.superResolution !== undefined) {
-      const { lowRes, augLevel } = lowResCondition(stage, x0, rng);
-      condition.lowRes = lowRes;
-      condition.augLevel = augLevel;
-      owned.push(lowRes, augLevel);
-    }
+    const { condition, tensors } = stageCondition(stage, x0, labels, rng);
+    owned.push(...tensors);
+    const size = x0.shape[0];
     const { timesteps, weights } = timestepSampler.sample(size, rng);
     const noise = randomNormal<tf.Rank.R4>(rng, x0.shape);
     const xt = stage.diffusion.qSample(x0, timesteps, noise);
@@ -124,8 +116,7 @@ async function microBatch(
     const perExample: tf.Tensor1D[] = [];
     const names = new Map([...parameters].map(([name, variable]) => [variable.name, name] as const));
     const { value, grads: byVariable } = tf.variableGrads(() => {
-      const modelOutput = stage.denoiser.forward(xt, t, condition, { training: true });
-      const losses = stage.diffusion.trainingLosses({ modelOutput, x0, xt, noise, t: timesteps });
+      const losses = stageLosses(stage, { x0, xt, noise, timesteps, t, condition }, true);
       perExample.push(tf.keep(losses.loss), tf.keep(losses.mse), ...(losses.vb ? [tf.keep(losses.vb)] : []));
       return tf.mean(tf.mul(losses.loss, w)) as tf.Scalar;
     }, [...parameters.values()]);
@@ -148,4 +139,50 @@ async function microBatch(
   } finally {
     tf.dispose(owned);
   }
+}
+
+/** Checks that a batch has the stage's resolution and channels. */
+export function checkBatchImages(stage: Stage, x0: tf.Tensor4D): void {
+  const [, height, width, channels] = x0.shape;
+  if (height !== stage.resolution || width !== stage.resolution || channels !== stage.channels) {
+    throw errors.shapeMismatch('dataset batch images', `[B, ${stage.resolution}, ${stage.resolution}, ${stage.channels}] for stage "${stage.name}"`, x0.shape);
+  }
+}
+
+/**
+ * The denoiser's conditioning for a batch of stage-resolution images: the class labels as given
+ * (after any dropout) and, for a super-resolution stage, the augmented and upsampled low-resolution
+ * image, its draws taken from `rng`. The caller disposes `tensors`.
+ */
+export function stageCondition(stage: Stage, x0: tf.Tensor4D, labels: Int32Array | undefined, rng: Rng): { condition: DenoiserCondition; tensors: tf.Tensor[] } {
+  const condition: { -readonly [K in keyof DenoiserCondition]: DenoiserCondition[K] } = {};
+  const tensors: tf.Tensor[] = [];
+  if (stage.numClasses !== undefined && labels !== undefined) {
+    condition.classLabels = tf.tensor1d(labels, 'int32');
+    tensors.push(condition.classLabels);
+  }
+  if (stage.superResolution !== undefined) {
+    const { lowRes, augLevel } = lowResCondition(stage, x0, rng);
+    condition.lowRes = lowRes;
+    condition.augLevel = augLevel;
+    tensors.push(lowRes, augLevel);
+  }
+  return { condition, tensors };
+}
+
+/** What the per-example losses of a noised batch are computed from. */
+export interface StageLossInput {
+  readonly x0: tf.Tensor4D;
+  readonly xt: tf.Tensor4D;
+  readonly noise: tf.Tensor4D;
+  readonly timesteps: Int32Array;
+  readonly t: tf.Tensor1D;
+  readonly condition: DenoiserCondition;
+}
+
+/** The denoiser's output on x_t and the diffusion's per-example training losses for it (training mode turns dropout on). */
+export function stageLosses(stage: Stage, input: StageLossInput, training: boolean): TrainingLosses {
+  const { x0, xt, noise, timesteps, t, condition } = input;
+  const modelOutput = stage.denoiser.forward(xt, t, condition, { training });
+  return stage.diffusion.trainingLosses({ modelOutput, x0, xt, noise, t: timesteps });
 }

@@ -20,6 +20,11 @@ export interface Storage {
   remove?(path: string): Promise<void>;
   /** Optional: the names (not paths) of the entries directly inside a directory, sorted; [] when it does not exist. */
   listDirectory?(path: string): Promise<string[]>;
+  /**
+   * Optional: adds bytes at the end of a file, creating it when missing. Not atomic: a crash may
+   * leave part of the bytes, so it suits logs whose reader skips a cut-off last line.
+   */
+  append?(path: string, bytes: Uint8Array): Promise<void>;
 }
 
 export interface StorageReadOptions {

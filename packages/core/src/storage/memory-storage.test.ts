@@ -43,3 +43,12 @@ describe('memoryStorage: ranges, listing, removal', () => {
     expect(storage.list()).toEqual(['d/a.bin']);
   });
 });
+
+describe('memoryStorage: append', () => {
+  it('appends to a file, creating it when missing', async () => {
+    const storage = memoryStorage();
+    await storage.append!('log/a.txt', Uint8Array.of(1, 2));
+    await storage.append!('log/a.txt', Uint8Array.of(3));
+    expect([...(await storage.read('log/a.txt'))]).toEqual([1, 2, 3]);
+  });
+});

@@ -42,6 +42,14 @@ export function memoryStorage(initial: Record<string, Uint8Array> = {}): MemoryS
       files.set(normalizePath(path), bytes.slice());
     },
     exists: async (path) => files.has(normalizePath(path)),
+    async append(path, bytes) {
+      const key = normalizePath(path);
+      const before = files.get(key) ?? new Uint8Array(0);
+      const after = new Uint8Array(before.length + bytes.length);
+      after.set(before);
+      after.set(bytes, before.length);
+      files.set(key, after);
+    },
     async readRange(path, offset, length) {
       const bytes = files.get(normalizePath(path));
       if (bytes === undefined) throw errors.notFound(path, 'memory storage');

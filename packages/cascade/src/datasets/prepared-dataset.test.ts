@@ -13,8 +13,8 @@ async function build(storage: Storage, count: number, shardBytes: number) {
   return writer.finish({ key: 'k', decoder: 'test', source: 'memory', skipped: [], ignored: [] });
 }
 
-async function epoch(storage: Storage, randomFlip = false) {
-  const dataset = await openPreparedDataset({ storage, path: 'data', randomFlip });
+async function epoch(storage: Storage, randomFlip = false, inMemoryBytes?: number) {
+  const dataset = await openPreparedDataset({ storage, path: 'data', randomFlip, ...(inMemoryBytes === undefined ? {} : { inMemoryBytes }) });
   const seen = new Map<number, { pixels: number[]; label: number }>();
   const stream = dataset.batches({ batchSize: 5, seed: 3 })[Symbol.asyncIterator]();
   for (let b = 0; b < dataset.size / 5; b++) {
@@ -37,7 +37,8 @@ describe('openPreparedDataset', () => {
     const manifest = await build(storage, 20, 14 * 6); // 6 records a shard: 4 shards
     expect(manifest.shards).toHaveLength(4);
     expect(manifest.classCounts).toEqual([7, 7, 6]);
-    const { dataset, seen } = await epoch(storage);
+    const { dataset, seen } = await epoch(storage, false, 0);
+    expect((await epoch(storage)).seen).toEqual(seen); // held in memory: the same examples
     expect(dataset.classNames).toEqual(['a', 'b', 'c']);
     expect(dataset.numClasses).toBe(3);
     expect([...seen.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
@@ -51,7 +52,7 @@ describe('openPreparedDataset', () => {
     const storage = memoryStorage();
     await build(storage, 10, 14 * 4);
     const plain: Storage = { name: 'plain', read: (p, o) => storage.read(p, o), write: (p, b) => storage.write(p, b), exists: (p) => storage.exists(p) };
-    expect((await epoch(plain)).seen).toEqual((await epoch(storage)).seen);
+    expect((await epoch(plain, false, 0)).seen).toEqual((await epoch(storage, false, 0)).seen);
   });
 
   it('mirrors examples when randomFlip is on', async () => {

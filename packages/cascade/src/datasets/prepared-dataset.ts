@@ -18,6 +18,11 @@ export interface PreparedDatasetOptions {
   readonly randomFlip?: boolean;
   /** Read the next batch during the current step (default true). */
   readonly prefetch?: boolean;
+  /**
+   * Datasets up to this many bytes (default 512 MiB) are read whole when opened and served from
+   * memory; larger ones are read record by record from the storage as batches need them.
+   */
+  readonly inMemoryBytes?: number;
   readonly name?: string;
 }
 
@@ -29,11 +34,13 @@ export interface PreparedDataset extends Dataset {
 
 /** Shards held in memory when the storage cannot read byte ranges. */
 const SHARD_CACHE = 2;
+const IN_MEMORY_BYTES = 512 * 2 ** 20;
 
 /**
  * Opens a prepared dataset (see `PreparedDatasetManifest`): batches come from its uint8 records,
- * each fetched with one ranged read when the storage has `readRange` (so a dataset larger than
- * memory streams from disk), else from whole shards with the last two kept in memory. The stream is
+ * held in memory when the whole dataset fits `inMemoryBytes`; otherwise each record is fetched with
+ * one ranged read when the storage has `readRange` (so a dataset larger than memory streams from
+ * disk), else from whole shards with the last two kept in memory. The stream is
  * `exampleStream`'s: seeded epochs, resumable at any example, the next batch read ahead.
  */
 export async function openPreparedDataset(options: PreparedDatasetOptions): Promise<PreparedDataset> {
@@ -54,10 +61,13 @@ export async function openPreparedDataset(options: PreparedDatasetOptions): Prom
   if (size === 0) throw errors.invalidArgument(`prepared dataset ${path}`, 'at least one example', 'none (every source was skipped)');
 
   const shardCache = new Map<number, Promise<Uint8Array>>();
+  const inMemory = size * recordBytes <= (options.inMemoryBytes ?? IN_MEMORY_BYTES);
+  const resident = inMemory ? await Promise.all(manifest.shards.map((shard) => storage.read(joinPath(path, shard)))) : [];
   const readRecord = async (index: number): Promise<Uint8Array> => {
     const shard = Math.floor(index / shardRecords);
     const file = joinPath(path, manifest.shards[shard]!);
     const offset = (index % shardRecords) * recordBytes;
+    if (inMemory) return resident[shard]!.subarray(offset, offset + recordBytes);
     if (storage.readRange !== undefined) return storage.readRange(file, offset, recordBytes);
     let bytes = shardCache.get(shard);
     if (bytes === undefined) {

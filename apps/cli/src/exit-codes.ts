@@ -20,6 +20,8 @@ export const EXIT_CODES = {
   plugin: 7,
   /** The command or feature is not implemented yet, or not part of this installation. */
   unavailable: 8,
+  /** Another process holds the run directory (`cdm train` running there already). */
+  locked: 9,
 } as const;
 
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
@@ -43,6 +45,7 @@ export const EXIT_CODE_OF: Readonly<Record<CdmErrorCode, ExitCode>> = {
   CDM_CLASS_MISMATCH: EXIT_CODES.usage,
   CDM_OUT_OF_MEMORY: EXIT_CODES.backend,
   CDM_UNREADABLE_FILE: EXIT_CODES.notFound,
+  CDM_RUN_LOCKED: EXIT_CODES.locked,
   CDM_NOT_IMPLEMENTED: EXIT_CODES.unavailable,
   CDM_HTTP_ERROR: EXIT_CODES.notFound,
   CDM_READ_ONLY: EXIT_CODES.usage,

@@ -25,6 +25,7 @@ export { MAX_NATIVE_THREADS, resolveNativeThreads } from './native/native-thread
 export { unsortedSegmentSum } from './kernels/wasm/unsorted-segment-sum';
 export { installWasmMemoryGuard, wasmHeapBytes, wasmOutOfMemoryError } from './memory/wasm-memory-guard';
 export { fsStorage } from './storage/fs-storage';
+export { acquireRunLock, RUN_LOCK_FILE, type AcquireRunLockOptions, type RunLock, type RunLockHolder } from './storage/run-lock';
 export { pngCodec } from './image/png-codec';
 export { imageGrid, tensorToImages, writeImageGrid, type ImageGridOptions } from './image/image-grid';
 export { imageFolderDataset, type ImageFolderDataset, type ImageFolderDatasetOptions } from './datasets/image-folder-dataset';

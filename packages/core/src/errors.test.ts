@@ -37,6 +37,14 @@ describe('errors', () => {
     expect(errors.noBackend('auto', [], []).message).toContain('No backend is registered');
   });
 
+  it('names the process that holds a run directory and what to do about it', () => {
+    const error = errors.runLocked('/runs/base', { pid: 4242, hostname: 'gpu-1', startedAt: '2026-01-02T03:04:05.000Z' }, '/runs/base/run.lock');
+    expect(error.code).toBe('CDM_RUN_LOCKED');
+    expect(error.message).toBe(
+      'The run directory /runs/base is in use by process 4242 on gpu-1 (since 2026-01-02T03:04:05.000Z). Wait for that run to finish or stop it (e.g. kill 4242 on gpu-1), or train into another run directory; if no such process is running, delete /runs/base/run.lock [CDM_RUN_LOCKED]',
+    );
+  });
+
   it('names both class lists in a class mismatch, shortened after 12 names', () => {
     const error = errors.classMismatch({ what: 'the cascade', classNames: ['a', 'b'] }, { what: 'the extractor', classNames: undefined });
     expect(error.message).toBe(

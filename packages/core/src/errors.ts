@@ -24,6 +24,7 @@ export type CdmErrorCode =
   // @cdm/backend-node
   | 'CDM_OUT_OF_MEMORY'
   | 'CDM_UNREADABLE_FILE'
+  | 'CDM_RUN_LOCKED'
   // @cdm/cli
   | 'CDM_NOT_IMPLEMENTED'
   | 'CDM_NOT_AVAILABLE'
@@ -190,6 +191,15 @@ export const errors = {
       'CDM_UNREADABLE_FILE',
       `${files.length} file${files.length === 1 ? '' : 's'} in ${root} cannot be read:\n${shown.join('\n')}`,
       'Fix or remove them, or leave onUnreadable at "skip" (the default) to go on without them',
+    );
+  },
+
+  /** Another process holds a run directory's lock (two trainings would overwrite each other's checkpoints). */
+  runLocked(runDir: string, holder: { readonly pid: number; readonly hostname: string; readonly startedAt: string }, lockFile: string) {
+    return new CdmError(
+      'CDM_RUN_LOCKED',
+      `The run directory ${runDir} is in use by process ${holder.pid} on ${holder.hostname} (since ${holder.startedAt})`,
+      `Wait for that run to finish or stop it (e.g. kill ${holder.pid} on ${holder.hostname}), or train into another run directory; if no such process is running, delete ${lockFile}`,
     );
   },
 

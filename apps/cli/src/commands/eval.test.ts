@@ -31,10 +31,23 @@ describe('cdm eval', () => {
     expect(report.real).toMatchObject({ dataset: 'procedural', worldSeed: 7919, classes: ['circle', 'square', 'ring', 'star'], count: 12, cached: false });
     expect(report.extractorFingerprint).toMatch(/^[0-9a-f]{8}$/); // of the shipped weights
     expect(report.real.referenceStatistics).toBe(join(cache, `procedural-world7919-classes0.1.3.5-16px-n12-procedural-classifier-v1-${report.extractorFingerprint}.safetensors`));
-    const { fid, is, pr, cas, classAccuracy } = report.metrics;
+    const { fid, kid, is, pr, cas, classAccuracy } = report.metrics;
+    expect(report.warnings).toEqual([]);
+    expect(report.extractorInfo).toEqual({ name: 'procedural-classifier-v1', fingerprint: report.extractorFingerprint, kind: 'procedural-classifier', path: null });
+    expect(report.intervals).toEqual({ level: 0.95, bootstrapResamples: 100, seed: 4 });
     expect(fid.extractor).toBe('procedural-classifier-v1');
     expect(fid.value).toBeGreaterThan(0); // random micro weights: far from real images
     expect(fid.value).toBeCloseTo(fid.meanTerm + fid.covarianceTerm, 6);
+    expect(fid.bootstrap).toMatchObject({ resamples: 100, level: 0.95, seed: 4 });
+    expect(fid.bootstrap.low).toBeLessThan(fid.bootstrap.high);
+    expect(fid.bootstrap.note).toContain('FID is biased upward at finite n');
+    expect(kid).toMatchObject({ subsets: 100, subsetSize: 12, extractor: 'procedural-classifier-v1' });
+    expect(kid.std).toBeLessThan(1e-9 * kid.mean); // every subset of 12 of 12 is the whole set (in another order: round-off)
+    expect(kid.mean).toBeGreaterThan(0);
+    expect(pr.bootstrap.precision.low).toBeLessThanOrEqual(pr.bootstrap.precision.high);
+    expect(classAccuracy.interval.low).toBeLessThanOrEqual(classAccuracy.value);
+    expect(classAccuracy.interval.high).toBeGreaterThanOrEqual(classAccuracy.value);
+    expect(cas.top5Interval.high).toBeGreaterThanOrEqual(cas.top5);
     expect(is).toMatchObject({ splits: 10, extractor: 'procedural-classifier-v1' });
     expect(is.mean).toBeGreaterThanOrEqual(1);
     expect(is.mean).toBeLessThanOrEqual(10);
@@ -60,6 +73,9 @@ describe('cdm eval', () => {
     expect(stdout).toMatch(/^Evaluating micro \(base 8×8 → sr16 16×16\) on tfjs-cpu: 12 samples, features from procedural-classifier-v1$/m);
     expect(stdout).toMatch(/^FID \(procedural-classifier-v1, 12 vs 12\): \d+\.\d{3}$/m);
     expect(stdout).toMatch(/^Inception Score \(procedural-classifier-v1, 10 splits\): \d+\.\d{3} ± \d+\.\d{3}$/m);
+    // The summary table: value, 95 % interval, std and where they come from.
+    expect(stdout).toMatch(/^FID +\S+ +\S+ … \S+ +\S+ +bootstrap, B = 100$/m);
+    expect(stdout).toMatch(/^Inception Score +\d+\.\d{3} +\S+ +std over 10 splits$/m);
     expect(stdout).toMatch(/^Wrote .*people\.json in /m);
     expect(stderr).toMatch(/^sampling 16×16: 12\/12 images/m);
     expect(stderr).toMatch(/^features \(procedural-classifier-v1\): 12\/12 images/m);
@@ -142,15 +158,22 @@ describe('cdm eval', () => {
   }, 300_000);
 
   it('names bad flags (exit 2)', async () => {
-    const metric = await cdm(['eval', manifest, '--metrics', 'fid,kid']);
+    const metric = await cdm(['eval', manifest, '--metrics', 'fid,lpips']);
     expect(metric.code).toBe(2);
-    expect(metric.stderr).toContain('Invalid --metrics: expected one of fid, is, pr, cas, got "kid"');
+    expect(metric.stderr).toContain('Invalid --metrics: expected one of fid, kid, is, pr, cas, got "lpips"');
+    const bootstrap = await cdm(['eval', manifest, '--bootstrap', '1']);
+    expect(bootstrap.stderr).toContain('Invalid --bootstrap: expected 0 (no intervals) or at least 2 resamples, got "1"');
+    const subset = await cdm(['eval', manifest, '--n', '10', '--kid-subset-size', '20']);
+    expect(subset.stderr).toContain('Invalid --kid-subset-size: expected an integer from 2 to --n (10), got "20"');
+    const both = await cdm(['eval', manifest, '--graph-model', 'g', '--extractor', 'e']);
+    expect(both.stderr).toContain('Invalid --extractor: expected nothing with --graph-model (it is the extractor), got "e"');
     const k = await cdm(['eval', manifest, '--n', '3', '--k', '3']);
     expect(k.stderr).toContain('Invalid --k: expected an integer below --n (3), got "3"');
     const node = await cdm(['eval', manifest, '--feature-node', 'pool']);
     expect(node.stderr).toContain('Invalid --feature-node: expected nothing without --graph-model, got "pool"');
-    const dataset = await cdm(['eval', manifest, '--dataset', 'cifar10']);
-    expect(dataset.stderr).toContain('Invalid --dataset: expected one of procedural, got "cifar10"');
+    const dataset = await cdm(['eval', manifest, '--dataset', 'cifar10', '--extractor', 'procedural-classifier']);
+    expect(dataset.code).toBe(3);
+    expect(dataset.stderr).toContain(`No file at "${join(process.cwd(), 'cifar10')}" in the file system (--dataset)`);
     const one = await cdm(['eval', manifest, '--n', '1']);
     expect(one.stderr).toContain('Invalid --n: expected at least 2 (a covariance needs two samples), got "1"');
     const none = await cdm(['eval']);
@@ -164,5 +187,10 @@ describe('cdm eval', () => {
     const { code, stderr } = await cdm(['eval', other, ...quick('--metrics', 'cas', '--cache-dir', join(dir, 'cache4'))]);
     expect(code).toBe(2);
     expect(stderr).toContain('Invalid --metrics cas: expected a class-conditional cascade whose classNames are procedural classes (classes not in the procedural dataset: cat, dog)');
+    // Without CAS it runs as before, and warns that procedural shapes are not this cascade's images.
+    const warned = await cdm(['eval', other, ...quick('--metrics', 'fid', '--bootstrap', '0', '--cache-dir', join(dir, 'cache4'), '--json')]);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(/^WARNING: the real images are procedural shapes, but the cascade's classes are not \(classes not in the procedural dataset: cat, dog\)/m);
+    expect(warned.json().warnings).toHaveLength(1);
   });
 });

@@ -10,25 +10,35 @@ import { errors } from '@cdm/core';
 import { PROCEDURAL_CLASSES, loadCascade, proceduralDataset, type CascadeManifest } from '@cdm/cascade';
 import {
   PROCEDURAL_CLASSIFIER_ASSET,
+  bootstrapFid,
+  bootstrapPrecisionRecall,
   cachedReferenceStatistics,
   classificationAccuracyScore,
+  defaultExtractorWidths,
   extractFeatures,
   featureStatistics,
   fid,
   graphModelExtractor,
   inceptionScore,
+  kid,
+  loadExtractor,
   precisionRecall,
   proceduralClassifierExtractor,
   topKAccuracy,
+  wilsonInterval,
   type FeatureExtractor,
   type LabelledImages,
-  type SmallConvnetFile,
+  type SmallConvnetConfig,
+  type TrainedExtractor,
 } from '@cdm/cascade/eval';
 import { captionedGrid } from '../caption-grid';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
 import { requireDemoCascade } from '../demo';
 import { sampleForEval } from '../eval-samples';
 import { fileStorage, toStoragePath } from '../file-storage';
+import { openLabelledFolder } from '../labelled-folder';
+import { checkClassNames, readFolderImages, sameClassNames, type Labelled } from '../eval-reference';
+import { metricsTable, type MetricRow } from '../eval-table';
 import { decodeHandover, encodeHandover, type Handover } from '../handover-file';
 import type { CliIo } from '../io';
 import { parseChoice, parseInteger, parseNumber } from '../parse-values';
@@ -55,6 +65,10 @@ interface EvalFlags extends CommonFlags, StageSampleFlags {
   readonly k?: string;
   readonly splits?: string;
   readonly casEpochs?: string;
+  readonly bootstrap?: string;
+  readonly kidSubsets?: string;
+  readonly kidSubsetSize?: string;
+  readonly allowClassMismatch?: boolean;
   readonly weights?: string;
   readonly out?: string;
   readonly cacheDir?: string;
@@ -64,13 +78,15 @@ interface EvalFlags extends CommonFlags, StageSampleFlags {
   readonly grid?: string;
 }
 
-const METRICS = ['fid', 'is', 'pr', 'cas'] as const;
+const METRICS = ['fid', 'kid', 'is', 'pr', 'cas'] as const;
 type Metric = (typeof METRICS)[number];
 /** Samples in the --grid picture: four rows of the ten procedural classes. */
 const GRID_IMAGES = 40;
 const GRID_IMAGES_TEXT = String(GRID_IMAGES);
 /** The procedural world the real reference images come from: neither the demo cascade nor the shipped classifier trained on it. */
 const HELD_OUT_WORLD = 7919;
+/** The shipped classifier, as --extractor names it. */
+const SHIPPED = 'procedural-classifier';
 
 export function registerEval(program: Command, io: CliIo, state: RunState): void {
   withStageSampleFlags(
@@ -81,18 +97,22 @@ export function registerEval(program: Command, io: CliIo, state: RunState): void
       .option('--n <count>', 'samples to generate (and real images to compare with)', '500')
       .option('--batch <n>', 'images per sampling and feature batch', '50')
       .option('--seed <n>', 'random seed of the sampling', '1')
-      .option('--dataset <name>', 'the real data: procedural', 'procedural')
+      .option('--dataset <procedural|folder>', 'the real data: procedural, or a labelled image folder (<folder>/<class>/<image>; the held-out split of what the cascade trained on)', 'procedural')
       .option('--world-seed <n>', 'procedural world of the real images (held out from training)', String(HELD_OUT_WORLD))
-      .option('--extractor <name>', 'feature extractor: procedural-classifier (shipped with @cdm/cascade)', 'procedural-classifier')
+      .option('--extractor <name|dir>', `feature extractor: ${SHIPPED} (shipped with @cdm/cascade; the default with --dataset procedural) or a directory written by cdm extractor train`)
+      .option('--allow-class-mismatch', 'compare even when the cascade, the reference folder and the extractor name different classes (warns)')
       .option('--graph-model <dir-or-url>', 'use a tfjs graph model (e.g. converted InceptionV3) as the extractor instead')
       .option('--feature-node <name>', 'graph model node with the features (default: its output)')
       .option('--logits-node <name>', 'graph model node with the logits (for the Inception Score)')
       .option('--input-size <n>', 'graph model input side', '299')
       .option('--input-range <low,high>', 'graph model input range', '-1,1')
-      .option('--metrics <list>', 'any of fid,is,pr,cas', 'fid,is,pr,cas')
+      .option('--metrics <list>', 'any of fid,kid,is,pr,cas', 'fid,kid,is,pr,cas')
       .option('--k <n>', 'nearest neighbours for precision/recall', '3')
       .option('--splits <n>', 'Inception Score splits', '10')
-      .option('--cas-epochs <n>', 'epochs of the CAS classifier on the generated images', '30'),
+      .option('--cas-epochs <n>', 'epochs of the CAS classifier on the generated images', '30')
+      .option('--bootstrap <B>', 'bootstrap resamples for the FID and precision/recall intervals (0: none)', '100')
+      .option('--kid-subsets <n>', 'KID subsets', '100')
+      .option('--kid-subset-size <n>', 'KID subset size (default min(1000, --n))'),
   )
     .option('--weights <which>', 'ema or model (default: what cascade.json says)')
     .option('-o, --out <file>', 'the JSON report to write', 'eval.json')
@@ -154,6 +174,10 @@ async function writeSampleGrid(file: string, images: Float32Array, resolution: n
   await writeFile(file, await pngCodec().encodePng(grid));
 }
 
+/** Why FID's bootstrap interval sits above the full-set value; written next to it in eval.json. */
+const FID_BOOTSTRAP_NOTE =
+  'Percentile interval and std of the FIDs of resampled sets (both sets drawn with replacement). FID is biased upward at finite n and a resample has about 63 % distinct images, so the interval lies above the full-set value: it shows how much FID moves with the sample, not a confidence interval for an unbiased FID.';
+
 async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flags: EvalFlags): Promise<number> {
   if (flags.demo === true && cascadeArg !== undefined) throw errors.invalidArgument('cascade', 'either a cascade.json or --demo, not both', cascadeArg);
   if (flags.demo !== true && cascadeArg === undefined) throw errors.invalidArgument('cascade', 'a cascade.json path (or --demo for the bundled demo)', undefined);
@@ -161,7 +185,8 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
   if (n < 2) throw errors.invalidArgument('--n', 'at least 2 (a covariance needs two samples)', flags.n);
   const batch = parseInteger('--batch', flags.batch ?? '50', 1);
   const seed = parseInteger('--seed', flags.seed ?? '1');
-  parseChoice('--dataset', flags.dataset ?? 'procedural', ['procedural'] as const);
+  const datasetArg = flags.dataset ?? 'procedural';
+  const folder = datasetArg === 'procedural' ? undefined : resolve(ctx.cwd, datasetArg);
   const worldSeed = parseInteger('--world-seed', flags.worldSeed ?? String(HELD_OUT_WORLD), 0);
   const requested = parseMetrics(flags.metrics ?? METRICS.join(','));
   const k = parseInteger('--k', flags.k ?? '3', 1);
@@ -169,12 +194,25 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
   const splits = parseInteger('--splits', flags.splits ?? '10', 1);
   if (requested.includes('is') && splits > n) throw errors.invalidArgument('--splits', `at most --n (${n})`, flags.splits);
   const casEpochs = parseInteger('--cas-epochs', flags.casEpochs ?? '30', 1);
+  const resamples = parseInteger('--bootstrap', flags.bootstrap ?? '100', 0);
+  if (resamples === 1) throw errors.invalidArgument('--bootstrap', '0 (no intervals) or at least 2 resamples', flags.bootstrap);
+  const kidSubsets = parseInteger('--kid-subsets', flags.kidSubsets ?? '100', 1);
+  const kidSubsetSize = flags.kidSubsetSize === undefined ? Math.min(1000, n) : parseInteger('--kid-subset-size', flags.kidSubsetSize, 2);
+  if (requested.includes('kid') && kidSubsetSize > n) throw errors.invalidArgument('--kid-subset-size', `an integer from 2 to --n (${n})`, flags.kidSubsetSize);
   const weights = flags.weights === undefined ? undefined : parseChoice('--weights', flags.weights, ['ema', 'model'] as const);
   if (flags.graphModel === undefined) {
-    parseChoice('--extractor', flags.extractor ?? 'procedural-classifier', ['procedural-classifier'] as const);
     for (const [flag, value] of [['--feature-node', flags.featureNode], ['--logits-node', flags.logitsNode]] as const) {
       if (value !== undefined) throw errors.invalidArgument(flag, 'nothing without --graph-model', value);
     }
+    if (folder !== undefined && flags.extractor === undefined) {
+      throw errors.invalidArgument(
+        '--extractor',
+        `with --dataset ${datasetArg}, an extractor trained on those classes (a directory written by cdm extractor train), or --graph-model; the shipped ${SHIPPED} knows only procedural shapes (name it to use it anyway)`,
+        undefined,
+      );
+    }
+  } else if (flags.extractor !== undefined) {
+    throw errors.invalidArgument('--extractor', 'nothing with --graph-model (it is the extractor)', flags.extractor);
   }
   const inputSize = parseInteger('--input-size', flags.inputSize ?? '299', 1);
   const range = (flags.inputRange ?? '-1,1').split(',').map((v) => parseNumber('--input-range', v));
@@ -188,6 +226,11 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
   const storage = fileStorage();
   const signal = ctx.io.signal;
   const withSignal = signal === undefined ? {} : { signal };
+  const warnings: string[] = [];
+  const warn = (text: string) => {
+    warnings.push(text);
+    ctx.io.stderr.write(`WARNING: ${text}\n`);
+  };
   const loaded = await loadCascade(storage, toStoragePath(manifestPath), {
     registries: ctx.registries,
     importPlugin: pluginImporter(dirname(manifestPath), ctx.cwd),
@@ -197,19 +240,21 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
   const classifierDir = join(cascadePackageDir(), PROCEDURAL_CLASSIFIER_ASSET);
   const classifier = await proceduralClassifierExtractor({ storage, path: toStoragePath(classifierDir), ...withSignal });
   let extractor: FeatureExtractor = classifier;
+  let trained: TrainedExtractor | undefined;
+  let extractorPath: string | undefined;
   try {
     const { cascade, manifest } = loaded;
     const params = parseStageSampleFlags(flags, cascade.stages, ctx.registries);
     const final = cascade.stages.at(-1)!;
     const resolution = final.resolution;
-    const pixels = resolution * resolution * final.channels;
+    const channels = final.channels;
+    if (channels !== 1 && channels !== 3) throw errors.invalidArgument(`the last stage's channels (${final.name})`, '1 or 3 to evaluate', channels);
     const numClasses = cascade.stages[0]!.numClasses;
-    const mapping = proceduralClassesOf(manifest, numClasses);
-    if ('reason' in mapping && flags.metrics?.split(',').some((m) => m.trim() === 'cas')) {
-      throw errors.invalidArgument('--metrics cas', `a class-conditional cascade whose classNames are procedural classes (${mapping.reason})`, flags.metrics);
-    }
+    const casAsked = flags.metrics?.split(',').some((m) => m.trim() === 'cas') === true;
+
     if (flags.graphModel !== undefined) {
       const source = /^https?:\/\//.test(flags.graphModel) ? flags.graphModel : { storage, path: toStoragePath(resolve(ctx.cwd, flags.graphModel)) };
+      extractorPath = typeof source === 'string' ? source : resolve(ctx.cwd, flags.graphModel);
       extractor = await graphModelExtractor({
         model: source,
         inputSize,
@@ -219,6 +264,40 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
         ...(flags.logitsNode === undefined ? {} : { logitsNode: flags.logitsNode }),
         ...withSignal,
       });
+    } else if (flags.extractor !== undefined && flags.extractor !== SHIPPED) {
+      extractorPath = resolve(ctx.cwd, flags.extractor);
+      trained = await loadExtractor({ storage, path: toStoragePath(extractorPath), ...withSignal });
+      extractor = trained;
+    }
+
+    // The real data, and whether the cascade, the real data and the extractor share classes.
+    const folderData = folder === undefined ? undefined : await openLabelledFolder(folder, resolution, channels, '--dataset');
+    const cascadeSide: Labelled = { what: `the cascade (${manifestPath})`, classNames: manifest.classNames };
+    const folderSide: Labelled | undefined = folderData === undefined ? undefined : { what: `the reference folder ${folder!}`, classNames: folderData.classNames };
+    const extractorSide: Labelled | undefined = trained === undefined ? undefined : { what: `the extractor ${trained.name} (${extractorPath!})`, classNames: trained.classNames };
+    const pairs: (readonly [Labelled, Labelled])[] = [];
+    if (numClasses !== undefined) {
+      if (folderSide !== undefined) pairs.push([cascadeSide, folderSide]);
+      if (extractorSide !== undefined) pairs.push([cascadeSide, extractorSide]);
+    } else if (folderSide !== undefined && extractorSide !== undefined) {
+      pairs.push([folderSide, extractorSide]);
+    }
+    const mismatches = checkClassNames(pairs, flags.allowClassMismatch === true);
+    for (const text of mismatches) warn(text);
+    const mapping = folderData === undefined ? proceduralClassesOf(manifest, numClasses) : undefined;
+    const casUnavailable =
+      mapping !== undefined
+        ? 'reason' in mapping ? { what: 'procedural classes', reason: mapping.reason } : undefined
+        : numClasses === undefined ? { what: "the folder's classes", reason: 'the cascade is unconditional' }
+          : !sameClassNames(manifest.classNames, folderData!.classNames) ? { what: "the folder's classes", reason: "the cascade's classes differ from the folder's", allowed: true } : undefined;
+    if (casUnavailable !== undefined && !('allowed' in casUnavailable) && casAsked) {
+      throw errors.invalidArgument('--metrics cas', `a class-conditional cascade whose classNames are ${casUnavailable.what} (${casUnavailable.reason})`, flags.metrics);
+    }
+    if (folderData !== undefined && extractor === classifier) {
+      warn(`the features come from ${classifier.name}, a classifier trained on procedural shapes, not on ${folder!}: its numbers say little about these images. Train one on the cascade's training images: cdm extractor train --dataset <folder> --out <dir>, then --extractor <dir>`);
+    }
+    if (mapping !== undefined && 'reason' in mapping && manifest.classNames !== undefined && numClasses !== undefined) {
+      warn(`the real images are procedural shapes, but the cascade's classes are not (${mapping.reason}): FID, KID and precision/recall compare unrelated images. Pass --dataset <folder> with held-out images of its classes and --extractor <dir> (cdm extractor train)`);
     }
     ctx.say(`Evaluating ${manifest.name ?? basename(dirname(manifestPath))} (${cascade.stages.map((s) => `${s.name} ${s.resolution}×${s.resolution}`).join(' → ')}) on ${backend.name}: ${n} samples, features from ${extractor.name}`);
 
@@ -230,6 +309,7 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
     const cascadeLabels = numClasses === undefined ? undefined : handover?.labels !== undefined ? Array.from(handover.labels.subarray(0, n)) : Array.from({ length: n }, (_, i) => i % numClasses);
     const saveLevels = flags.handoverLevels === undefined ? [] : flags.handoverLevels.split(',').map((v) => parseInteger('--handover-levels', v.trim(), 1));
     if (flags.handoverLevels !== undefined && flags.saveHandover === undefined) throw errors.invalidArgument('--handover-levels', 'nothing without --save-handover', flags.handoverLevels);
+    const folderImages = folderData === undefined ? undefined : await readFolderImages(ctx, folderData, folder!, n);
     const sampled = await sampleForEval(ctx, {
       cascade,
       params,
@@ -252,7 +332,7 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
     if (flags.grid !== undefined) {
       const file = resolve(ctx.cwd, flags.grid);
       const names = cascadeLabels?.map((l) => manifest.classNames?.[l] ?? String(l));
-      await writeSampleGrid(file, generated, resolution, final.channels, Math.min(n, GRID_IMAGES), names, numClasses);
+      await writeSampleGrid(file, generated, resolution, channels, Math.min(n, GRID_IMAGES), names, numClasses);
       ctx.say(`Wrote ${file}: the first ${Math.min(n, GRID_IMAGES)} samples`);
     }
 
@@ -263,54 +343,81 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
       return { onProgress: (done: number) => task.update(done), done: () => task.done() };
     };
     const fakeTask = progress(`features (${extractor.name})`, n);
-    const fake = await extractFeatures(extractor, generated, n, resolution, { batchSize: batch, onProgress: fakeTask.onProgress, ...withSignal }).finally(fakeTask.done);
+    const fake = await extractFeatures(extractor, generated, n, resolution, { batchSize: batch, channels, onProgress: fakeTask.onProgress, ...withSignal }).finally(fakeTask.done);
 
-    // 3. Real held-out images of the same classes, and their statistics (cached).
-    const realClasses = 'classes' in mapping ? mapping.classes : PROCEDURAL_CLASSES.map((_, i) => i);
+    // 3. Real held-out images (of the same classes, for procedural data) and their statistics (cached for procedural data).
+    const realClasses = mapping !== undefined && 'classes' in mapping ? mapping.classes : PROCEDURAL_CLASSES.map((_, i) => i);
     const distinct = [...new Set(realClasses)].sort((a, b) => a - b);
     const world = proceduralDataset({ resolution, worldSeed, size: 10 * (Math.ceil(n / distinct.length) + 1) });
-    let realImages: LabelledImages | undefined;
+    const realPixels = resolution * resolution * 3; // procedural images are RGB
+    let realImages: LabelledImages | undefined = folderImages;
     const renderReal = (): LabelledImages => {
       if (realImages !== undefined) return realImages;
-      const images = new Float32Array(n * pixels);
+      const images = new Float32Array(n * realPixels);
       const labels = new Int32Array(n);
       for (let j = 0; j < n; j++) {
         const cls = distinct[j % distinct.length]!;
         const index = PROCEDURAL_CLASSES.length * Math.floor(j / distinct.length) + cls;
-        images.set(world.render(index), j * pixels);
+        images.set(world.render(index), j * realPixels);
         labels[j] = cls;
       }
       realImages = { images, labels, count: n };
       return realImages;
     };
+    const realChannels = folderData === undefined ? 3 : channels;
+    const extractReal = async (label: string) => {
+      const task = progress(label, n);
+      return extractFeatures(extractor, renderReal().images, n, resolution, { batchSize: batch, channels: realChannels, onProgress: task.onProgress, ...withSignal }).finally(task.done);
+    };
     const split = `world${worldSeed}${distinct.length === PROCEDURAL_CLASSES.length ? '' : `-classes${distinct.join('.')}`}`;
     const referenceKey = { dataset: 'procedural', split, resolution, count: n, extractor: extractor.name, ...(extractor.fingerprint === undefined ? {} : { fingerprint: extractor.fingerprint }) };
-    const reference = await cachedReferenceStatistics({
-      storage,
-      dir: toStoragePath(cacheDir),
-      key: referenceKey,
-      compute: async () => {
-        const real = renderReal();
-        const task = progress(`reference features (${extractor.name})`, n);
-        const set = await extractFeatures(extractor, real.images, n, resolution, { batchSize: batch, onProgress: task.onProgress, ...withSignal }).finally(task.done);
-        return {
-          key: referenceKey,
-          statistics: featureStatistics(set.features, n, set.featureDim, extractor.name),
-          features: set.features,
-        };
-      },
-    });
+    const reference =
+      folderData === undefined
+        ? await cachedReferenceStatistics({
+            storage,
+            dir: toStoragePath(cacheDir),
+            key: referenceKey,
+            compute: async () => {
+              const set = await extractReal(`reference features (${extractor.name})`);
+              return { key: referenceKey, statistics: featureStatistics(set.features, n, set.featureDim, extractor.name), features: set.features };
+            },
+          })
+        : await (async () => {
+            const set = await extractReal(`reference features (${extractor.name})`);
+            return { statistics: featureStatistics(set.features, n, set.featureDim, extractor.name), features: set.features as Float32Array | undefined, path: null, cached: false };
+          })();
     const featureSeconds = (performance.now() - featureStart) / 1000;
-    ctx.say(`${reference.cached ? 'Read' : 'Wrote'} reference statistics ${reference.path}`);
+    if (reference.path !== null) ctx.say(`${reference.cached ? 'Read' : 'Wrote'} reference statistics ${reference.path}`);
+    let realFeatures = reference.features;
+    const real = async () => (realFeatures ??= (await extractReal(`reference features (${extractor.name})`)).features);
 
-    // 4. Metrics.
+    // 4. Metrics, each with an interval or spread where one is defined (a row of the summary table).
     const metricsStart = performance.now();
     const metrics: Record<string, unknown> = {};
+    const rows: MetricRow[] = [];
     const d = fake.featureDim;
+    const bootstrapOptions = { resamples, seed };
+    const how = resamples === 0 ? 'no interval (--bootstrap 0)' : `bootstrap, B = ${resamples}`;
     if (requested.includes('fid')) {
       const result = fid(featureStatistics(fake.features, n, d, extractor.name), reference.statistics);
-      metrics.fid = { value: result.fid, extractor: result.extractor, meanTerm: result.meanTerm, covarianceTerm: result.covarianceTerm, clampedEigenvalues: result.clampedEigenvalues, mostNegativeRelative: result.mostNegativeRelative };
+      const boot = resamples === 0 ? undefined : bootstrapFid(await real(), fake.features, n, n, d, bootstrapOptions);
+      metrics.fid = {
+        value: result.fid,
+        extractor: result.extractor,
+        meanTerm: result.meanTerm,
+        covarianceTerm: result.covarianceTerm,
+        clampedEigenvalues: result.clampedEigenvalues,
+        mostNegativeRelative: result.mostNegativeRelative,
+        ...(boot === undefined ? {} : { bootstrap: { ...boot, seed, note: FID_BOOTSTRAP_NOTE } }),
+      };
       ctx.say(`FID (${extractor.name}, ${n} vs ${n}): ${result.fid.toFixed(3)}`);
+      rows.push({ metric: 'FID', value: result.fid, ...(boot === undefined ? {} : { low: boot.low, high: boot.high, std: boot.std }), how });
+    }
+    if (requested.includes('kid')) {
+      const result = kid(await real(), fake.features, n, n, d, { subsets: kidSubsets, subsetSize: kidSubsetSize, seed, extractor: extractor.name });
+      metrics.kid = { ...result, seed };
+      ctx.say(`KID (${extractor.name}, ${result.subsets} subsets of ${result.subsetSize}): ${result.mean.toPrecision(4)} ± ${result.std.toPrecision(2)}`);
+      rows.push({ metric: 'KID', value: result.mean, std: result.std, how: `std over ${result.subsets} subsets of ${result.subsetSize}` });
     }
     if (requested.includes('is')) {
       if (fake.logits === undefined) {
@@ -319,44 +426,70 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
         const result = inceptionScore(fake.logits, n, extractor.numClasses!, splits, extractor.name);
         metrics.is = result;
         ctx.say(`Inception Score (${extractor.name}, ${splits} splits): ${result.mean.toFixed(3)} ± ${result.std.toFixed(3)}`);
+        rows.push({ metric: 'Inception Score', value: result.mean, std: result.std, how: `std over ${splits} splits` });
       }
     }
     if (requested.includes('pr')) {
-      const realFeatures = reference.features ?? (await extractFeatures(extractor, renderReal().images, n, resolution, { batchSize: batch, ...withSignal })).features;
-      const result = precisionRecall(realFeatures, fake.features, n, d, k, { extractor: extractor.name });
-      metrics.pr = result;
+      const realSet = await real();
+      const result = precisionRecall(realSet, fake.features, n, d, k, { extractor: extractor.name });
+      const boot = resamples === 0 ? undefined : bootstrapPrecisionRecall(realSet, fake.features, n, d, k, bootstrapOptions);
+      metrics.pr = { ...result, ...(boot === undefined ? {} : { bootstrap: { ...boot, seed } }) };
       ctx.say(`Precision / recall (${extractor.name}, k = ${k}): ${result.precision.toFixed(3)} / ${result.recall.toFixed(3)}`);
+      for (const which of ['precision', 'recall'] as const) {
+        const b = boot?.[which];
+        rows.push({ metric: which, value: result[which], ...(b === undefined ? {} : { low: b.low, high: b.high, std: b.std }), how });
+      }
     }
-    // How often the shipped classifier recognises the class each sample was drawn for.
-    let classAccuracy: number | undefined;
-    if ('classes' in mapping && cascadeLabels !== undefined) {
-      const { logits } = extractor === classifier ? fake : await extractFeatures(classifier, generated, n, resolution, { batchSize: batch, ...withSignal });
-      classAccuracy = topKAccuracy(logits!, cascadeLabels.map((l) => mapping.classes[l]!), n, classifier.numClasses, 1);
-      metrics.classAccuracy = { value: classAccuracy, extractor: classifier.name };
-      ctx.say(`Class accuracy of the samples (${classifier.name}): ${(100 * classAccuracy).toFixed(1)} %`);
+    const wilson = (accuracy: number, trials: number) => wilsonInterval(Math.round(accuracy * trials), trials);
+    // How often a classifier of the cascade's classes recognises the class each sample was drawn for:
+    // the shipped one for procedural classes, a trained extractor of the cascade's classes otherwise.
+    const recogniser = mapping !== undefined && 'classes' in mapping ? classifier : trained !== undefined && numClasses !== undefined && sameClassNames(manifest.classNames, trained.classNames) ? trained : undefined;
+    if (recogniser !== undefined && cascadeLabels !== undefined) {
+      const { logits } = recogniser === extractor ? fake : await extractFeatures(recogniser, generated, n, resolution, { batchSize: batch, channels, ...withSignal });
+      const targets = mapping !== undefined && 'classes' in mapping ? cascadeLabels.map((l) => mapping.classes[l]!) : cascadeLabels;
+      const classAccuracy = topKAccuracy(logits!, targets, n, recogniser.numClasses, 1);
+      const interval = wilson(classAccuracy, n);
+      metrics.classAccuracy = { value: classAccuracy, extractor: recogniser.name, interval: { ...interval, level: 0.95, method: 'wilson' } };
+      ctx.say(`Class accuracy of the samples (${recogniser.name}): ${(100 * classAccuracy).toFixed(1)} %`);
+      rows.push({ metric: 'class accuracy', value: classAccuracy, ...interval, how: `Wilson, n = ${n}`, percent: true });
     }
     if (requested.includes('cas')) {
-      if ('reason' in mapping || cascadeLabels === undefined) {
-        metrics.cas = { skipped: 'reason' in mapping ? mapping.reason : 'the cascade is unconditional' };
+      if (casUnavailable !== undefined || cascadeLabels === undefined) {
+        metrics.cas = { skipped: casUnavailable?.reason ?? 'the cascade is unconditional' };
       } else {
-        const file: SmallConvnetFile = classifier.file;
+        const architecture: Omit<SmallConvnetConfig, 'imageSize'> =
+          folderData === undefined
+            ? { channels: classifier.file.channels, hidden: classifier.file.hidden, numClasses: classifier.file.numClasses, seed }
+            : {
+                inputChannels: channels,
+                channels: trained?.file.architecture.channels ?? defaultExtractorWidths(resolution),
+                hidden: trained?.file.architecture.hidden ?? 128,
+                numClasses: numClasses!,
+                seed,
+              };
+        const generatedLabels = mapping !== undefined && 'classes' in mapping ? Int32Array.from(cascadeLabels, (l) => mapping.classes[l]!) : Int32Array.from(cascadeLabels);
         const task = ctx.progress.start('CAS classifier', Math.ceil(n / batch) * casEpochs);
         const result = await classificationAccuracyScore({
-          generated: { images: generated, labels: Int32Array.from(cascadeLabels, (l) => mapping.classes[l]!), count: n },
+          generated: { images: generated, labels: generatedLabels, count: n },
           real: renderReal(),
           resolution,
-          architecture: { channels: file.channels, hidden: file.hidden, numClasses: file.numClasses, seed },
+          architecture,
           epochs: casEpochs,
           batchSize: batch,
           seed,
           onProgress: (p) => task.update(p.step, `loss ${p.loss.toFixed(3)}`),
           ...withSignal,
         }).finally(() => task.done());
-        metrics.cas = result;
+        const top1 = wilson(result.top1, result.testExamples);
+        const top5 = wilson(result.top5, result.testExamples);
+        metrics.cas = { ...result, top1Interval: top1, top5Interval: top5 };
         ctx.say(`CAS (${result.classifier}, trained on ${n} samples, tested on ${n} real): top-1 ${(100 * result.top1).toFixed(1)} %, top-5 ${(100 * result.top5).toFixed(1)} %`);
+        rows.push({ metric: 'CAS top-1', value: result.top1, ...top1, how: `Wilson, ${result.testExamples} real images`, percent: true });
+        rows.push({ metric: 'CAS top-5', value: result.top5, ...top5, how: `Wilson, ${result.testExamples} real images`, percent: true });
       }
     }
     const metricsSeconds = (performance.now() - metricsStart) / 1000;
+    if (rows.length > 0) ctx.say(metricsTable(rows));
     const seconds = (performance.now() - started) / 1000;
     const out = resolve(ctx.cwd, flags.out ?? 'eval.json');
     const report = {
@@ -365,11 +498,23 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
       backend: backend.name,
       extractor: extractor.name,
       extractorFingerprint: extractor.fingerprint ?? null,
+      extractorInfo: {
+        name: extractor.name,
+        fingerprint: extractor.fingerprint ?? null,
+        kind: trained !== undefined ? 'trained' : extractor === classifier ? SHIPPED : 'graph-model',
+        path: extractorPath ?? null,
+        ...(trained === undefined ? {} : { classNames: trained.classNames, resolution: trained.file.resolution, channels: trained.channels, heldOutAccuracy: trained.file.training.heldOutAccuracy }),
+      },
       note: 'Numbers from different feature extractors are not comparable.',
+      warnings,
       samples: n,
       seed,
       resolution,
-      real: { dataset: 'procedural', worldSeed, classes: distinct.map((c) => PROCEDURAL_CLASSES[c]), count: n, referenceStatistics: reference.path, cached: reference.cached },
+      real:
+        folderData === undefined
+          ? { dataset: 'procedural', worldSeed, classes: distinct.map((c) => PROCEDURAL_CLASSES[c]), count: n, referenceStatistics: reference.path, cached: reference.cached }
+          : { dataset: 'image-folder', path: folder!, classes: folderData.classNames, count: n, images: folderData.size, seed: 0, channels, referenceStatistics: null, cached: false },
+      intervals: { level: 0.95, bootstrapResamples: resamples, seed },
       stages: cascade.stages.map((s, i) => ({ name: s.name, resolution: s.resolution, params: params[i] })),
       ...(handover === undefined
         ? {}

@@ -4,6 +4,7 @@ import { registerAssemble } from './assemble';
 import { registerBench } from './bench';
 import { registerData } from './data';
 import { registerEval } from './eval';
+import { registerExtractor } from './extractor';
 import { registerImport } from './import';
 import { registerInfo } from './info';
 import { registerSample } from './sample';
@@ -23,5 +24,6 @@ export function registerCommands(program: Command, io: CliIo, state: RunState): 
   registerAssemble(program, io, state);
   registerImport(program, io, state);
   registerEval(program, io, state);
+  registerExtractor(program, io, state);
   registerBench(program, io, state);
 }

@@ -74,7 +74,7 @@ function drawSubset(rng: Rng, pool: Uint32Array, m: number, out: Uint32Array): v
  *
  * Kernel values are accumulated in float64. Unlike FID it has no bias in the number of samples, so
  * KIDs at different n are comparable (their spread is not). When `subsetSize` equals both set sizes
- * every subset is the whole set and `std` is 0.
+ * every subset is the whole set (in another order) and `std` is 0 up to round-off.
  */
 export function kid(real: ArrayLike<number>, fake: ArrayLike<number>, nReal: number, nFake: number, d: number, options: KidOptions = {}): KidResult {
   checkFeatures('real features', real, nReal, d);

@@ -67,7 +67,7 @@ function readIdx(path, rank) {
 }
 
 async function writeSplit(split, prefix, outDir, limit) {
-  const done = join(outDir, split, '.complete');
+  const done = join(outDir, `${split}.complete`); // beside the split, so that the folder holds only class folders
   if (existsSync(done)) return console.log(`${join(outDir, split)}: already there`);
   const images = readIdx(join(SOURCE, `${prefix}-images-idx3-ubyte.gz`), 3);
   const labels = readIdx(join(SOURCE, `${prefix}-labels-idx1-ubyte.gz`), 1);
@@ -85,9 +85,9 @@ async function writeSplit(split, prefix, outDir, limit) {
     if ((i + 1) % 10000 === 0 || i + 1 === n) process.stdout.write(`\r${split}: ${i + 1}/${n} images`);
   }
   process.stdout.write('\n');
-  writeFileSync(join(partial, '.complete'), `${n}\n`);
   rmSync(join(outDir, split), { recursive: true, force: true });
   renameSync(partial, join(outDir, split));
+  writeFileSync(done, `${n}\n`);
 }
 
 const flags = parseFlags(process.argv.slice(2));

@@ -98,7 +98,8 @@ export async function prepareImageFolder(options: PrepareImageFolderOptions): Pr
       .catch(() => undefined); // unreadable or from another version: rebuilt below
     if (existing?.key === key) {
       if (onUnreadable === 'fail' && existing.skipped.length > 0) throw errors.unreadableFiles(root, existing.skipped);
-      return { path, manifest: existing, reused: true, emptyClasses: scan.emptyClasses, seconds: seconds() };
+      // Non-image entries do not change the records; report what the folder holds now.
+      return { path, manifest: { ...existing, ignored: scan.ignored }, reused: true, emptyClasses: scan.emptyClasses, seconds: seconds() };
     }
   }
   if (scan.images.length === 0) throw errors.invalidArgument(`image folder ${root}`, `image files (${decoder.extensions.join(', ')}) in its class folders`, 'none');

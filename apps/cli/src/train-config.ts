@@ -120,8 +120,25 @@ export const trainingSchema = z.strictObject({
   timestepSampler: z.enum(tuple(TIMESTEP_SAMPLER_NAMES)).optional(),
   classDropout: z.number().min(0).max(1).optional(),
   checkpointEvery: positiveInt().optional(),
+  /** Save a checkpoint after this many minutes since the last one (default 10); false: only by step, at the end and on Ctrl-C. */
+  checkpointMinutes: z.union([z.number().positive(), z.literal(false)]).optional(),
+  /** Keep the newest this many checkpoints (default 3); false keeps all. */
+  keepLast: z.union([positiveInt(), z.literal(false)]).optional(),
   seed: z.number().int().optional(),
   logEvery: positiveInt().optional(),
+  /** A held-out loss on fixed examples: from an image folder (`path`, relative to the config) or the training data under its own seed. */
+  heldOut: z
+    .strictObject({
+      path: z.string().min(1).optional(),
+      examples: positiveInt(),
+      every: positiveInt(),
+      seed: z.number().int().optional(),
+    })
+    .optional(),
+  /** Write a sample grid of the EMA weights to <runDir>/samples/step-NNNNNNN.png every this many steps (and at the end). */
+  sampleEvery: positiveInt().optional(),
+  /** Fine-tuning: a fresh run starts from these weights (a stage directory or a .safetensors file, relative to the config). */
+  init: z.string().min(1).optional(),
 });
 
 /** A `cdm train` config file. */

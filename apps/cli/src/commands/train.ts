@@ -16,6 +16,8 @@ import { readJsonFile, validate } from '../read-json';
 import { rebasePlugin, writeStageFile } from '../stage-file';
 import { trainConfigSchema, type TrainConfig } from '../train-config';
 import { registerPlugins } from '../register-plugins';
+import { lockRunDirectory } from '../run-dir-lock';
+import { trainExtras } from '../train-extras';
 import type { RunState } from './index';
 
 interface TrainFlags extends CommonFlags {
@@ -34,8 +36,18 @@ export function registerTrain(program: Command, io: CliIo, state: RunState): voi
 
 async function runTrain(ctx: CommandContext, configArg: string, flags: TrainFlags): Promise<number> {
   const configPath = resolve(ctx.cwd, configArg);
-  const configDir = dirname(configPath);
   const config = validate(trainConfigSchema, await readJsonFile(configPath, 'the training config'), configPath);
+  // One training per run directory at a time: released on every way out (a second Ctrl-C included).
+  const lock = await lockRunDirectory(resolve(dirname(configPath), config.runDir), `cdm train ${configArg}`, ctx.io.stderr);
+  try {
+    return await trainLocked(ctx, configPath, config, flags);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainLocked(ctx: CommandContext, configPath: string, config: TrainConfig, flags: TrainFlags): Promise<number> {
+  const configDir = dirname(configPath);
   const steps = flags.steps === undefined ? config.training.steps : parseInteger('--steps', flags.steps, 1);
   const plugins = config.plugins ?? [];
   await registerPlugins(plugins, ctx.registries, pluginImporter(configDir, ctx.cwd), configPath);
@@ -62,7 +74,19 @@ async function runTrain(ctx: CommandContext, configArg: string, flags: TrainFlag
     ctx.say(
       `${startStep > 0 ? `Resuming ${stage.name} at step ${startStep}` : `Training ${stage.name}`} (${stage.resolution}×${stage.resolution}${stage.superResolution ? ` from ${stage.superResolution.lowResolution}×${stage.superResolution.lowResolution}` : ''}, ${[...denoiser.parameters().values()].reduce((n, v) => n + v.size, 0).toLocaleString('en-US')} parameters) on ${backend.name}, ${dataset.name}, to step ${steps}; run directory ${runDir}`,
     );
+    const extras = await trainExtras({
+      config,
+      configDir,
+      stage,
+      denoiser,
+      dataset,
+      classNames,
+      registries: ctx.registries,
+      storage,
+      runDir: toStoragePath(runDir),
+    });
     const task = ctx.progress.start(`train ${stage.name}`, steps, { initial: startStep });
+    let heldOutLoss: number | undefined;
     let result;
     try {
       result = await trainStage({
@@ -82,8 +106,12 @@ async function runTrain(ctx: CommandContext, configArg: string, flags: TrainFlag
         ...optional('classDropout', t.classDropout),
         ...optional('checkpointEvery', t.checkpointEvery),
         ...optional('seed', t.seed),
+        ...extras,
         log: { every: t.logEvery ?? Math.max(1, Math.min(10, Math.ceil(steps / 100))) },
-        onProgress: (line) => task.update(line.step, `loss ${line.loss.toFixed(4)}`),
+        onProgress: (line) => {
+          heldOutLoss = line.heldOutLoss ?? heldOutLoss;
+          task.update(line.step, `loss ${line.loss.toFixed(4)}${heldOutLoss === undefined ? '' : `, held-out ${heldOutLoss.toFixed(4)}`}`);
+        },
         ...(ctx.io.signal === undefined ? {} : { signal: ctx.io.signal }),
       });
     } catch (error) {
@@ -123,6 +151,8 @@ async function runTrain(ctx: CommandContext, configArg: string, flags: TrainFlag
       },
     });
     ctx.say(`Trained ${stage.name} to step ${result.step} (this session: ${result.step - result.startStep} steps in ${formatSeconds(result.seconds)}, ${result.stepsPerSecond.toFixed(2)} steps/s); loss ${finalLoss.toFixed(4)} over the last log lines`);
+    const heldOut = result.heldOut.at(-1);
+    if (heldOut !== undefined) ctx.say(`Held-out loss (EMA weights) at step ${heldOut.step}: ${heldOut.loss.toFixed(4)}`);
     ctx.say(`Checkpoint: ${result.checkpoint}`);
     ctx.say(`Stage: ${stageDir} (assemble a cascade with: cdm cascade ${relative(ctx.cwd, stageDir) || '.'} … --out cascade.json)`);
     ctx.result({
@@ -136,6 +166,7 @@ async function runTrain(ctx: CommandContext, configArg: string, flags: TrainFlag
       stepsPerSecond: result.stepsPerSecond,
       trainingSeconds: result.trainingSeconds,
       finalLoss,
+      heldOutLoss: heldOut?.loss ?? null,
       runDir,
       checkpoint: result.checkpoint,
       stageDir,

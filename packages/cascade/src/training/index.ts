@@ -23,6 +23,7 @@ export {
   TRAINING_STATE_FORMAT,
   checkpointDirectory,
   readCheckpoint,
+  readVariables,
   writeCheckpoint,
   type CheckpointTensors,
   type LoadedCheckpoint,

@@ -558,6 +558,22 @@ describe('trainStage', () => {
     stage.dispose();
   });
 
+  it('a super-resolution stage without an augmentation policy gets no augmentation level, in training and held-out evaluation', async () => {
+    const denoiser = tinyDenoiser({ superResolution: true, hidden: 4, seed: 2 });
+    const levels: (tf.Tensor1D | undefined)[] = [];
+    const stage = createStage({
+      resolution: 32,
+      lowResolution: 16,
+      denoiser: { ...denoiser, forward: (x, t, c, o) => (levels.push(c?.augLevel), denoiser.forward(x, t, c, o)) },
+      diffusion: new GaussianDiffusion({ schedule: createNoiseSchedule('cosine', 100) }),
+    });
+    const data32 = proceduralDataset({ resolution: 32, size: 20 });
+    await trainStage({ stage, dataset: data32, steps: 2, batchSize: 2, lr: 1e-3, heldOut: { examples: 2, every: 1 }, storage: memoryStorage(), runDir: 'plain' });
+    expect(levels).toHaveLength(2 + 2); // two training micro-batches, two held-out evaluations
+    expect(levels.every((level) => level === undefined)).toBe(true);
+    denoiser.dispose();
+  });
+
   it('classDropout replaces labels with the null class at the stated rate, and leaves the others as the data has them', async () => {
     const seen: number[] = [];
     const stage = baseStage({

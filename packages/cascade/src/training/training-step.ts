@@ -152,7 +152,8 @@ export function checkBatchImages(stage: Stage, x0: tf.Tensor4D): void {
 /**
  * The denoiser's conditioning for a batch of stage-resolution images: the class labels as given
  * (after any dropout) and, for a super-resolution stage, the augmented and upsampled low-resolution
- * image, its draws taken from `rng`. The caller disposes `tensors`.
+ * image and its augmentation level (when the stage has a policy), the draws taken from `rng`. The
+ * caller disposes `tensors`.
  */
 export function stageCondition(stage: Stage, x0: tf.Tensor4D, labels: Int32Array | undefined, rng: Rng): { condition: DenoiserCondition; tensors: tf.Tensor[] } {
   const condition: { -readonly [K in keyof DenoiserCondition]: DenoiserCondition[K] } = {};
@@ -164,8 +165,10 @@ export function stageCondition(stage: Stage, x0: tf.Tensor4D, labels: Int32Array
   if (stage.superResolution !== undefined) {
     const { lowRes, augLevel } = lowResCondition(stage, x0, rng);
     condition.lowRes = lowRes;
-    condition.augLevel = augLevel;
     tensors.push(lowRes, augLevel);
+    // Without a policy there is no level to condition on (as in sampling): a network without an
+    // augmentation-level embedding refuses one.
+    if (stage.superResolution.augmentation !== undefined) condition.augLevel = augLevel;
   }
   return { condition, tensors };
 }

@@ -2,24 +2,35 @@ import { errors } from '../errors';
 import { scheduleFromBetas, type NoiseSchedule } from './noise-schedule';
 
 /**
- * Which of a schedule's timesteps to keep:
- * - `"ddimN"`: N evenly strided steps 0, k, 2k, … (the stride k must give exactly N);
- * - `"N"` or `"N1,N2,…"`: split the process into equal sections and take N_i evenly spaced steps
- *   from section i (so `"250"` keeps 250 of 1000, including both ends);
+ * Which of a schedule's timesteps to keep, exactly as guided-diffusion's `space_timesteps` keeps
+ * them (improved-diffusion's is the same):
+ * - `"ddimN"`: the steps 0, k, 2k, … < T for the smallest integer stride k in 1…T−1 that gives
+ *   exactly N of them; an error when none does (so `"ddim1"` is refused, as there: use `"1"`);
+ * - `"N"` or `"N1,N2,…"`: split the process into equal sections (the first T mod n one step
+ *   longer) and take N_i steps from section i, both ends included (so `"250"` keeps 250 of 1000);
+ *   a section of 0 steps contributes none;
  * - a number N: the same as `"N"`;
  * - an explicit list of indices.
  */
 export type TimestepSpacing = number | string | readonly number[];
 
-/** Rounds halves to the even neighbour, as Python's round() does, so indices match the reference. */
+/** Python's round() of a float: to the nearest integer, halves to the even neighbour. */
 function roundHalfEven(x: number): number {
   const floor = Math.floor(x);
-  const diff = x - floor;
+  const diff = x - floor; // exact for the magnitudes used here
   if (diff > 0.5) return floor + 1;
   if (diff < 0.5) return floor;
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
+/**
+ * The reference's sections: within a section of `size` steps taking `count`, the stride is the
+ * float (size − 1)/(count − 1) (1 for a single step), and the kept offsets are round(p) for a
+ * running float p that starts at 0 and has the stride ADDED at each step, not round(j·stride).
+ * The two differ wherever the accumulated rounding error pushes p across (or onto) a half, e.g.
+ * T = 1000, "103": the reference keeps 832 where round(j·stride) gives 833. JS numbers are IEEE
+ * doubles like Python floats, so the same additions give the same bits.
+ */
 function evenSections(T: number, counts: readonly number[], spec: string): number[] {
   const sizePer = Math.floor(T / counts.length);
   const extra = T % counts.length;
@@ -27,14 +38,35 @@ function evenSections(T: number, counts: readonly number[], spec: string): numbe
   let start = 0;
   counts.forEach((count, i) => {
     const size = sizePer + (i < extra ? 1 : 0);
-    if (!Number.isInteger(count) || count < 1 || count > size) {
-      throw errors.invalidArgument('timestep spacing', `section ${i} to take 1…${size} steps`, spec);
+    if (!Number.isSafeInteger(count) || count < 0 || count > size) {
+      throw errors.invalidArgument('timestep spacing', `section ${i} to take 0…${size} steps`, spec);
     }
     const stride = count <= 1 ? 1 : (size - 1) / (count - 1);
-    for (let j = 0; j < count; j++) kept.push(start + roundHalfEven(j * stride));
+    let position = 0;
+    for (let j = 0; j < count; j++) {
+      kept.push(start + roundHalfEven(position));
+      position += stride;
+    }
     start += size;
   });
   return kept;
+}
+
+/**
+ * "ddimN": the smallest stride k in 1…T−1 (the reference's `range(1, T)`, so never T itself)
+ * with len(range(0, T, k)) = ⌈T/k⌉ = N.
+ */
+function ddimSteps(T: number, wanted: number, spec: string): number[] {
+  for (let k = 1; k < T; k++) {
+    const count = Math.floor((T - 1) / k) + 1;
+    if (count === wanted) return Array.from({ length: wanted }, (_, i) => i * k);
+    if (count < wanted) break; // counts only fall as k grows
+  }
+  throw errors.invalidArgument(
+    'timestep spacing',
+    `a DDIM step count that an integer stride 1…${T - 1} of ${T} steps gives exactly (as guided-diffusion, "ddim1" has none: use "1")`,
+    spec,
+  );
 }
 
 /** Resolves a spacing to the sorted, distinct process indices it keeps. */
@@ -45,14 +77,7 @@ export function spacedTimesteps(numTimesteps: number, spacing: TimestepSpacing):
   } else if (typeof spacing === 'string') {
     const ddim = /^ddim(\d+)$/.exec(spacing.trim());
     if (ddim !== null) {
-      const wanted = Number(ddim[1]);
-      const stride = Array.from({ length: numTimesteps }, (_, i) => i + 1).find(
-        (k) => Math.ceil(numTimesteps / k) === wanted,
-      );
-      if (stride === undefined) {
-        throw errors.invalidArgument('timestep spacing', `a DDIM step count that an integer stride of ${numTimesteps} gives exactly`, spacing);
-      }
-      kept = Array.from({ length: wanted }, (_, i) => i * stride);
+      kept = ddimSteps(numTimesteps, Number(ddim[1]), spacing);
     } else if (/^\s*\d+(\s*,\s*\d+)*\s*$/.test(spacing)) {
       kept = evenSections(numTimesteps, spacing.split(',').map(Number), spacing);
     } else {

@@ -7,6 +7,7 @@ import { registerEval } from './eval';
 import { registerExtractor } from './extractor';
 import { registerImport } from './import';
 import { registerInfo } from './info';
+import { registerPlot } from './plot';
 import { registerSample } from './sample';
 import { registerTrain } from './train';
 
@@ -20,6 +21,7 @@ export function registerCommands(program: Command, io: CliIo, state: RunState): 
   registerInfo(program, io, state);
   registerSample(program, io, state);
   registerTrain(program, io, state);
+  registerPlot(program, io, state);
   registerData(program, io, state);
   registerAssemble(program, io, state);
   registerImport(program, io, state);

@@ -48,6 +48,30 @@ describe('cdm train: watching a run', () => {
     expect(await readdir(join(dir, 'runs/watched'))).not.toContain('run.lock');
   });
 
+  it('evaluates the held-out loss on an image folder with the training classes', async () => {
+    const folder = join(dir, 'held-out');
+    const classes = Array.from({ length: 10 }, (_, i) => `class-${i}`);
+    for (const [i, name] of classes.entries()) {
+      await mkdir(join(folder, name), { recursive: true });
+      await writeFile(join(folder, name, '0.png'), await pngCodec().encodePng({ width: 8, height: 8, channels: 3, data: new Uint8Array(192).fill(20 * i) }));
+    }
+    // Image folders' classes are their sorted sub-folder names: train on one too (here the same images, uncached).
+    const config = await write(
+      'held-out.json',
+      microBaseConfig({
+        runDir: 'runs/held',
+        dataset: { type: 'image-folder', path: 'held-out', cache: false },
+        training: { ...training, steps: 2, heldOut: { path: 'held-out', examples: 10, every: 2 } },
+      }),
+    );
+    const { code, stdout, stderr } = await cdm(['train', config, '--backend', 'tfjs-cpu']);
+    expect(stderr).not.toContain('cdm:');
+    expect(code).toBe(0);
+    const [line] = (await logLines('runs/held')).filter((l) => l.heldOutLoss !== undefined);
+    expect(line!.step).toBe(2);
+    expect(stdout).toContain(`Held-out loss (EMA weights) at step 2: ${line!.heldOutLoss!.toFixed(4)}`);
+  });
+
   it('a held-out image folder must name the training classes', async () => {
     const folder = join(dir, 'held-out-wrong');
     for (const name of ['apple', 'pear']) {

@@ -10,19 +10,13 @@ import { errors } from '@cdm/core';
 import { PROCEDURAL_CLASSES, loadCascade, proceduralDataset, type CascadeManifest } from '@cdm/cascade';
 import {
   PROCEDURAL_CLASSIFIER_ASSET,
-  bootstrapFid,
-  bootstrapPrecisionRecall,
   cachedReferenceStatistics,
   classificationAccuracyScore,
   defaultExtractorWidths,
   extractFeatures,
   featureStatistics,
-  fid,
   graphModelExtractor,
-  inceptionScore,
-  kid,
   loadExtractor,
-  precisionRecall,
   proceduralClassifierExtractor,
   topKAccuracy,
   wilsonInterval,
@@ -38,7 +32,8 @@ import { sampleForEval } from '../eval-samples';
 import { fileStorage, toStoragePath } from '../file-storage';
 import { openLabelledFolder } from '../labelled-folder';
 import { checkClassNames, readFolderImages, sameClassNames, type Labelled } from '../eval-reference';
-import { metricsTable, type MetricRow } from '../eval-table';
+import { featureMetrics } from '../eval-metrics';
+import { metricsTable } from '../eval-table';
 import { decodeHandover, encodeHandover, type Handover } from '../handover-file';
 import type { CliIo } from '../io';
 import { parseChoice, parseInteger, parseNumber } from '../parse-values';
@@ -79,7 +74,7 @@ interface EvalFlags extends CommonFlags, StageSampleFlags {
 }
 
 const METRICS = ['fid', 'kid', 'is', 'pr', 'cas'] as const;
-type Metric = (typeof METRICS)[number];
+export type Metric = (typeof METRICS)[number];
 /** Samples in the --grid picture: four rows of the ten procedural classes. */
 const GRID_IMAGES = 40;
 const GRID_IMAGES_TEXT = String(GRID_IMAGES);
@@ -173,10 +168,6 @@ async function writeSampleGrid(file: string, images: Float32Array, resolution: n
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, await pngCodec().encodePng(grid));
 }
-
-/** Why FID's bootstrap interval sits above the full-set value; written next to it in eval.json. */
-const FID_BOOTSTRAP_NOTE =
-  'Percentile interval and std of the FIDs of resampled sets (both sets drawn with replacement). FID is biased upward at finite n and a resample has about 63 % distinct images, so the interval lies above the full-set value: it shows how much FID moves with the sample, not a confidence interval for an unbiased FID.';
 
 async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flags: EvalFlags): Promise<number> {
   if (flags.demo === true && cascadeArg !== undefined) throw errors.invalidArgument('cascade', 'either a cascade.json or --demo, not both', cascadeArg);
@@ -393,53 +384,7 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
 
     // 4. Metrics, each with an interval or spread where one is defined (a row of the summary table).
     const metricsStart = performance.now();
-    const metrics: Record<string, unknown> = {};
-    const rows: MetricRow[] = [];
-    const d = fake.featureDim;
-    const bootstrapOptions = { resamples, seed };
-    const how = resamples === 0 ? 'no interval (--bootstrap 0)' : `bootstrap, B = ${resamples}`;
-    if (requested.includes('fid')) {
-      const result = fid(featureStatistics(fake.features, n, d, extractor.name), reference.statistics);
-      const boot = resamples === 0 ? undefined : bootstrapFid(await real(), fake.features, n, n, d, bootstrapOptions);
-      metrics.fid = {
-        value: result.fid,
-        extractor: result.extractor,
-        meanTerm: result.meanTerm,
-        covarianceTerm: result.covarianceTerm,
-        clampedEigenvalues: result.clampedEigenvalues,
-        mostNegativeRelative: result.mostNegativeRelative,
-        ...(boot === undefined ? {} : { bootstrap: { ...boot, seed, note: FID_BOOTSTRAP_NOTE } }),
-      };
-      ctx.say(`FID (${extractor.name}, ${n} vs ${n}): ${result.fid.toFixed(3)}`);
-      rows.push({ metric: 'FID', value: result.fid, ...(boot === undefined ? {} : { low: boot.low, high: boot.high, std: boot.std }), how });
-    }
-    if (requested.includes('kid')) {
-      const result = kid(await real(), fake.features, n, n, d, { subsets: kidSubsets, subsetSize: kidSubsetSize, seed, extractor: extractor.name });
-      metrics.kid = { ...result, seed };
-      ctx.say(`KID (${extractor.name}, ${result.subsets} subsets of ${result.subsetSize}): ${result.mean.toPrecision(4)} ± ${result.std.toPrecision(2)}`);
-      rows.push({ metric: 'KID', value: result.mean, std: result.std, how: `std over ${result.subsets} subsets of ${result.subsetSize}` });
-    }
-    if (requested.includes('is')) {
-      if (fake.logits === undefined) {
-        metrics.is = { skipped: `${extractor.name} gives no logits (pass --logits-node)` };
-      } else {
-        const result = inceptionScore(fake.logits, n, extractor.numClasses!, splits, extractor.name);
-        metrics.is = result;
-        ctx.say(`Inception Score (${extractor.name}, ${splits} splits): ${result.mean.toFixed(3)} ± ${result.std.toFixed(3)}`);
-        rows.push({ metric: 'Inception Score', value: result.mean, std: result.std, how: `std over ${splits} splits` });
-      }
-    }
-    if (requested.includes('pr')) {
-      const realSet = await real();
-      const result = precisionRecall(realSet, fake.features, n, d, k, { extractor: extractor.name });
-      const boot = resamples === 0 ? undefined : bootstrapPrecisionRecall(realSet, fake.features, n, d, k, bootstrapOptions);
-      metrics.pr = { ...result, ...(boot === undefined ? {} : { bootstrap: { ...boot, seed } }) };
-      ctx.say(`Precision / recall (${extractor.name}, k = ${k}): ${result.precision.toFixed(3)} / ${result.recall.toFixed(3)}`);
-      for (const which of ['precision', 'recall'] as const) {
-        const b = boot?.[which];
-        rows.push({ metric: which, value: result[which], ...(b === undefined ? {} : { low: b.low, high: b.high, std: b.std }), how });
-      }
-    }
+    const { metrics, rows } = await featureMetrics(ctx, { requested, extractor, fake, real, reference: reference.statistics, n, k, splits, resamples, seed, kidSubsets, kidSubsetSize });
     const wilson = (accuracy: number, trials: number) => wilsonInterval(Math.round(accuracy * trials), trials);
     // How often a classifier of the cascade's classes recognises the class each sample was drawn for:
     // the shipped one for procedural classes, a trained extractor of the cascade's classes otherwise.

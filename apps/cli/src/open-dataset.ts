@@ -72,7 +72,7 @@ export async function openDataset(config: DatasetConfig, resolution: number, con
         randomFlip: config.randomFlip ?? true,
         name: `image-folder:${root}`,
       });
-      return { dataset: data, classNames: data.classNames, summary: preparedSummary(data.name, data.manifest, prepared) };
+      return { dataset: data, classNames: data.classNames, summary: preparedSummary(data.name, prepared.manifest, prepared) };
     }
     case 'prepared': {
       const path = resolve(configDir, config.path);

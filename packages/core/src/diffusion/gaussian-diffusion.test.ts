@@ -194,6 +194,30 @@ describe('losses', () => {
     tf.dispose([x0, noise, xt, output]);
   });
 
+  it('the t = 0 term is the decoder NLL in bits/dim, with the reference tanh CDF by default and Φ on request', async () => {
+    const byDefault = new GaussianDiffusion({ schedule });
+    const exact = new GaussianDiffusion({ schedule, decoderCdf: 'exact' });
+    expect(byDefault.decoderCdf).toBe('tanh-approx');
+    expect(exact.respace('ddim10').decoderCdf).toBe('exact');
+    // x_t = √ᾱ_0·x_0 and a zero ε prediction: x̂_0 = x_0, the decoder's mean is x̂_0 (the posterior's
+    // coefficient on x_t is 0 at t = 0) and its variance β̃ at index 1.
+    const pixels = [0, 3, 100, 128, 254, 255];
+    const x0 = tf.tensor4d(pixels.map((k) => -1 + (2 * k) / 255), [1, 1, 6, 1]);
+    const xt = tf.mul(x0, Math.sqrt(ac[0]!)) as tf.Tensor4D;
+    const zero = tf.zerosLike(x0) as tf.Tensor4D;
+    const sigma = Math.sqrt(byDefault.coefficients.posteriorVariance[1]!);
+    const f = (z: number) => 1 / (1 + Math.exp(-2 * Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3)));
+    const h = 1 / 255 / sigma;
+    const tanhBits = pixels.map((k) => -Math.log2(k === 0 ? f(h) : k === 255 ? 1 - f(-h) : f(h) - f(-h)));
+    const expected = tanhBits.reduce((s, v) => s + v, 0) / pixels.length;
+    const terms = [byDefault.vbTerm(zero, x0, xt, 0), exact.vbTerm(zero, x0, xt, 0)];
+    const [got, gotExact] = [(await values(terms[0]!.output))[0]!, (await values(terms[1]!.output))[0]!];
+    expect(Math.abs(got - expected) / expected).toBeLessThan(1e-5);
+    expect(Math.abs(gotExact - got)).toBeGreaterThan(1e-5);
+    expect(() => new GaussianDiffusion({ schedule, decoderCdf: 'erf' as never })).toThrow(/decoderCdf: expected one of tanh-approx, exact/);
+    tf.dispose([x0, xt, zero, ...terms]);
+  });
+
   it('the prior term KL(q(x_T|x_0) ‖ N(0, I)) matches the float64 closed form', async () => {
     const diffusion = new GaussianDiffusion({ schedule });
     const x0 = tf.tensor4d([0.5, -1, 1, 0], [1, 2, 2, 1]);

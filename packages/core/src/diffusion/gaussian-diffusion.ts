@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { errors } from '../errors';
-import { discretizedGaussianLogLikelihood } from '../losses/discretized-gaussian-log-likelihood';
+import { DECODER_CDFS, discretizedGaussianLogLikelihood, type DecoderCdf } from '../losses/discretized-gaussian-log-likelihood';
 import { meanFlat } from '../losses/mean-flat';
 import { normalKl } from '../losses/normal-kl';
 import { computeCoefficients, type DiffusionCoefficients } from '../schedules/coefficients';
@@ -28,6 +28,11 @@ export interface GaussianDiffusionOptions {
   readonly loss?: LossType;
   /** λ of the hybrid loss. Default 0.001. */
   readonly vlbWeight?: number;
+  /**
+   * The normal CDF of the decoder term L_0: `tanh-approx` (default) is guided-diffusion's
+   * approximation, which published bits/dim use; `exact` is Φ.
+   */
+  readonly decoderCdf?: DecoderCdf;
 }
 
 /** Result shapes are type aliases (not interfaces) so `tf.dispose(result)` accepts them. */
@@ -90,13 +95,14 @@ export class GaussianDiffusion {
   readonly modelVariance: ModelVarianceType;
   readonly loss: LossType;
   readonly vlbWeight: number;
+  readonly decoderCdf: DecoderCdf;
   /** log β_t, and the `fixedLarge` variance with its log. */
   private readonly logBetas: Float64Array;
   private readonly largeVariance: Float64Array;
   private readonly largeLogVariance: Float64Array;
 
   constructor(options: GaussianDiffusionOptions) {
-    const { schedule, modelOutput = 'eps', modelVariance = 'fixedSmall', loss = 'mse', vlbWeight = 0.001 } = options;
+    const { schedule, modelOutput = 'eps', modelVariance = 'fixedSmall', loss = 'mse', vlbWeight = 0.001, decoderCdf = 'tanh-approx' } = options;
     if (!MODEL_OUTPUT_TYPES.includes(modelOutput)) throw errors.invalidArgument('modelOutput', `one of ${MODEL_OUTPUT_TYPES.join(', ')}`, modelOutput);
     if (!MODEL_VARIANCE_TYPES.includes(modelVariance)) {
       throw errors.invalidArgument('modelVariance', `one of ${MODEL_VARIANCE_TYPES.join(', ')}`, modelVariance);
@@ -106,12 +112,14 @@ export class GaussianDiffusion {
       throw errors.invalidArgument('loss', `'mse' unless modelVariance is 'learnedRange' (the hybrid loss trains the variance)`, loss);
     }
     if (!(vlbWeight >= 0 && Number.isFinite(vlbWeight))) throw errors.invalidArgument('vlbWeight', 'a finite number ≥ 0', vlbWeight);
+    if (!DECODER_CDFS.includes(decoderCdf)) throw errors.invalidArgument('decoderCdf', `one of ${DECODER_CDFS.join(', ')}`, decoderCdf);
     this.schedule = schedule;
     this.coefficients = computeCoefficients(schedule);
     this.modelOutput = modelOutput;
     this.modelVariance = modelVariance;
     this.loss = loss;
     this.vlbWeight = vlbWeight;
+    this.decoderCdf = decoderCdf;
     const { betas, posteriorVariance } = this.coefficients;
     this.logBetas = betas.map(Math.log);
     // fixedLarge: β_t, except at index 0 where the reference uses β̃ at index 1 (a better decoder variance).
@@ -131,6 +139,7 @@ export class GaussianDiffusion {
       modelVariance: this.modelVariance,
       loss: this.loss,
       vlbWeight: this.vlbWeight,
+      decoderCdf: this.decoderCdf,
     });
   }
 
@@ -276,7 +285,7 @@ export class GaussianDiffusion {
       const posterior = this.qPosteriorMeanVariance(x0, xt, ts);
       const p = this.pMeanVariance(modelOutput, xt, ts, { clipDenoised: options.clipDenoised ?? false });
       const kl = tf.div(meanFlat(normalKl(posterior.mean, posterior.logVariance, p.mean, p.logVariance)), LOG2);
-      const decoderNll = tf.div(meanFlat(tf.neg(discretizedGaussianLogLikelihood(x0, p.mean, tf.mul(0.5, p.logVariance)))), LOG2);
+      const decoderNll = tf.div(meanFlat(tf.neg(discretizedGaussianLogLikelihood(x0, p.mean, tf.mul(0.5, p.logVariance), { cdf: this.decoderCdf }))), LOG2);
       const isFirst = tf.tensor1d(Array.from(ts, (index) => (index === 0 ? 1 : 0)), 'bool');
       return { output: tf.where(isFirst, decoderNll, kl) as tf.Tensor1D, predX0: p.predX0 };
     });

@@ -1,4 +1,10 @@
 export { normalKl } from './normal-kl';
-export { discretizedGaussianLogLikelihood } from './discretized-gaussian-log-likelihood';
+export {
+  DECODER_CDFS,
+  discretizedGaussianLogLikelihood,
+  type DecoderCdf,
+  type DiscretizedGaussianOptions,
+} from './discretized-gaussian-log-likelihood';
+export { logNormalCdf, logNormalCdfLower } from './log-normal-cdf';
 export { meanFlat } from './mean-flat';
 export type { TensorOrNumber } from './broadcast';

@@ -9,12 +9,21 @@
 #   bash docs/ablation/fashion/run.sh status  # step, loss and held-out loss of each run
 #   bash docs/ablation/fashion/run.sh stop    # Ctrl-C to every run: each saves a checkpoint and exits
 #
-# STEPS=… overrides every run's target (training.steps). Logs go to docs/ablation/logs/.
+# STEPS=… overrides every run's target (training.steps).
+#
+# Runs, exported stages and logs live outside the work tree, in $CDM_ABLATION_DIR (default
+# ~/.cache/cdm/ablation/fashion), so that a fresh checkout on the same machine resumes them:
+# docs/ablation/fashion/{runs,stages,logs} are links to it, made here.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 CDM="node apps/cli/dist/cli.js"
 RUNS=(base14 sr28-none sr28-noise sr28-noise-blur)
-mkdir -p docs/ablation/logs
+KEEP="${CDM_ABLATION_DIR:-$HOME/.cache/cdm/ablation/fashion}"
+for dir in runs stages logs; do
+  mkdir -p "$KEEP/$dir"
+  [ -e "docs/ablation/fashion/$dir" ] || ln -s "$KEEP/$dir" "docs/ablation/fashion/$dir"
+done
+LOGS=docs/ablation/fashion/logs
 
 case "${1:-}" in
   fetch)
@@ -26,13 +35,13 @@ case "${1:-}" in
       if pgrep -f "cli.js train docs/ablation/fashion/$run.json" > /dev/null; then echo "$run: already running"; continue; fi
       # One native thread each: four runs share the two cores. nohup: they outlive the shell that started them.
       CDM_NATIVE_THREADS=1 nohup $CDM train "docs/ablation/fashion/$run.json" --quiet ${STEPS:+--steps "$STEPS"} \
-        >> "docs/ablation/logs/$run.log" 2>&1 &
-      echo "$run: started (pid $!, log docs/ablation/logs/$run.log)"
+        >> "$LOGS/$run.log" 2>&1 &
+      echo "$run: started (pid $!, log $LOGS/$run.log)"
     done
     ;;
   status)
     for run in "${RUNS[@]}"; do
-      log="docs/ablation/runs/fashion/$run/log.jsonl"
+      log="docs/ablation/fashion/runs/$run/log.jsonl"
       [ -f "$log" ] || { echo "$run: no log yet"; continue; }
       node -e '
         const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l));

@@ -6,6 +6,7 @@
 #
 #   bash docs/ablation/fashion/run.sh fetch   # the dataset as an image folder in data/fashion-mnist (train/, test/)
 #   bash docs/ablation/fashion/run.sh train   # all four stages, one thread each, in the background; resumable
+#   bash docs/ablation/fashion/run.sh extractor  # the feature extractor the metrics use (committed once made)
 #   bash docs/ablation/fashion/run.sh status  # step, loss and held-out loss of each run
 #   bash docs/ablation/fashion/run.sh stop    # Ctrl-C to every run: each saves a checkpoint and exits
 #
@@ -39,6 +40,13 @@ case "${1:-}" in
       echo "$run: started (pid $!, log $LOGS/$run.log)"
     done
     ;;
+  extractor)
+    # The yardstick of every metric: a small convnet trained on the training split (10 % held out), hashed.
+    # It is committed (docs/ablation/fashion/extractor), so that numbers from later sessions stay comparable.
+    [ -f docs/ablation/fashion/extractor/extractor.json ] || CDM_NATIVE_THREADS=1 $CDM extractor train \
+      --dataset data/fashion-mnist/train --out docs/ablation/fashion/extractor --name fashion-mnist-convnet \
+      --resolution 28 --channels 1 --epochs 5 --seed 0
+    ;;
   status)
     for run in "${RUNS[@]}"; do
       log="docs/ablation/fashion/runs/$run/log.jsonl"
@@ -55,7 +63,7 @@ case "${1:-}" in
     for run in "${RUNS[@]}"; do pkill -INT -f "cli.js train docs/ablation/fashion/$run.json" && echo "$run: stopping" || true; done
     ;;
   *)
-    echo "usage: bash docs/ablation/fashion/run.sh fetch|train|status|stop" >&2
+    echo "usage: bash docs/ablation/fashion/run.sh fetch|train|extractor|status|stop" >&2
     exit 2
     ;;
 esac

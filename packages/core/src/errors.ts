@@ -14,6 +14,9 @@ export type CdmErrorCode =
   | 'CDM_NO_BACKEND'
   | 'CDM_SAFETENSORS_CORRUPT'
   | 'CDM_SAFETENSORS_UNSUPPORTED'
+  | 'CDM_UNSAFE_PICKLE'
+  | 'CDM_TORCH_CHECKPOINT_CORRUPT'
+  | 'CDM_TORCH_CHECKPOINT_UNSUPPORTED'
   | 'CDM_ABORTED'
   | 'CDM_NOT_FOUND'
   // @cdm/unet
@@ -127,6 +130,30 @@ export const errors = {
 
   safetensorsUnsupported(detail: string) {
     return new CdmError('CDM_SAFETENSORS_UNSUPPORTED', `Unsupported safetensors content: ${detail}`);
+  },
+
+  /**
+   * A pickle asks for something a state dict never needs: a global outside the allow-list, an
+   * opcode that builds or calls arbitrary objects, or an unknown opcode. Nothing was executed.
+   */
+  unsafePickle(detail: string) {
+    return new CdmError(
+      'CDM_UNSAFE_PICKLE',
+      `Refused to unpickle: ${detail}`,
+      'cdm reads only tensors and plain containers from .pt files (like torch.load(weights_only=True)); nothing in the file was run. Save a plain state dict (torch.save(model.state_dict(), path)) or convert it to safetensors',
+    );
+  },
+
+  torchCheckpointCorrupt(detail: string) {
+    return new CdmError(
+      'CDM_TORCH_CHECKPOINT_CORRUPT',
+      `Corrupt PyTorch checkpoint: ${detail}`,
+      'The file is truncated or not written by torch.save; re-download or re-save it',
+    );
+  },
+
+  torchCheckpointUnsupported(detail: string, hint = 'Re-save it with torch.save(state_dict, path) (torch ≥ 1.6), or convert it to safetensors') {
+    return new CdmError('CDM_TORCH_CHECKPOINT_UNSUPPORTED', `Unsupported PyTorch checkpoint: ${detail}`, hint);
   },
 
   aborted(what: string) {

@@ -1,4 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -33,6 +35,8 @@ export default defineConfig({
   resolve: { alias: workspaceAliases() },
   test: {
     include: ['{packages,apps,examples}/*/src/**/*.test.ts'],
+    // Prepared datasets that tests make go to a scratch cache, never the user's ~/.cache/cdm.
+    env: { CDM_CACHE_DIR: mkdtempSync(join(tmpdir(), 'cdm-test-cache-')) },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     typecheck: {

@@ -1,6 +1,6 @@
 import { errors } from '@cdm/core';
 import { readLabelledImages, type LabelledImages } from '@cdm/cascade/eval';
-import type { ImageFolderDataset } from '@cdm/backend-node';
+import type { LabelledDataset } from './labelled-folder';
 import type { CommandContext } from './context';
 
 /** Something with a label space: the cascade, the reference folder, a trained extractor. */
@@ -33,7 +33,7 @@ export function checkClassNames(pairs: readonly (readonly [Labelled, Labelled])[
 }
 
 /** Real reference images from a labelled folder: the first `n` of its seeded order (seed 0), as the folder was opened (the cascade's resolution and channels). */
-export async function readFolderImages(ctx: CommandContext, dataset: ImageFolderDataset, root: string, n: number): Promise<LabelledImages> {
+export async function readFolderImages(ctx: CommandContext, dataset: LabelledDataset, root: string, n: number): Promise<LabelledImages> {
   if (n > dataset.size) throw errors.invalidArgument('--n', `at most the ${dataset.size} images of ${root} (real images are not repeated)`, n);
   const task = ctx.progress.start(`read ${root}`, n, { unit: 'images' });
   return readLabelledImages(dataset, {

@@ -262,7 +262,7 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
     }
 
     // The real data, and whether the cascade, the real data and the extractor share classes.
-    const folderData = folder === undefined ? undefined : await openLabelledFolder(folder, resolution, channels, '--dataset');
+    const folderData = folder === undefined ? undefined : await openLabelledFolder(folder, resolution, channels, '--dataset', ctx.env);
     const cascadeSide: Labelled = { what: `the cascade (${manifestPath})`, classNames: manifest.classNames };
     const folderSide: Labelled | undefined = folderData === undefined ? undefined : { what: `the reference folder ${folder!}`, classNames: folderData.classNames };
     const extractorSide: Labelled | undefined = trained === undefined ? undefined : { what: `the extractor ${trained.name} (${extractorPath!})`, classNames: trained.classNames };

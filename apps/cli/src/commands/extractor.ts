@@ -70,7 +70,7 @@ async function runExtractorTrain(ctx: CommandContext, flags: ExtractorTrainFlags
   const { backend } = await ctx.useBackend();
   const signal = ctx.io.signal;
   const withSignal = signal === undefined ? {} : { signal };
-  const dataset = await openLabelledFolder(root, resolution, channels, '--dataset');
+  const dataset = await openLabelledFolder(root, resolution, channels, '--dataset', ctx.env);
   if (dataset.classNames.length < 2) throw errors.invalidArgument(`--dataset ${root}`, 'at least 2 class sub-folders (the extractor is a classifier)', dataset.classNames);
   const count = Math.min(limit ?? dataset.size, dataset.size);
   ctx.say(`Training extractor "${name}" on ${count} images of ${dataset.classNames.length} classes from ${root} (${resolution}×${resolution}, ${channels === 1 ? 'grey' : 'RGB'}) on ${backend.name}`);

@@ -29,9 +29,13 @@ function parseFlags(argv) {
   const flags = { out: 'data/fashion-mnist', limit: Infinity };
   for (let i = 0; i < argv.length; i++) {
     const [name, value] = [argv[i], argv[i + 1]];
-    if (name === '--out' && value) (flags.out = value), i++;
-    else if (name === '--limit' && /^[1-9]\d*$/.test(value ?? '')) (flags.limit = Number(value)), i++;
-    else {
+    if (name === '--out' && value) {
+      flags.out = value;
+      i++;
+    } else if (name === '--limit' && /^[1-9]\d*$/.test(value ?? '')) {
+      flags.limit = Number(value);
+      i++;
+    } else {
       console.error(`fetch-fashion-mnist: unknown or incomplete flag ${name}; usage: [--out DIR] [--limit N]`);
       process.exit(2);
     }

@@ -16,6 +16,7 @@ export * from './losses';
 export * from './timesteps';
 export * from './samplers';
 export * from './safetensors';
+export * from './torch-checkpoint';
 export * from './backend';
 export * from './augmentation';
 export * from './denoiser';

@@ -1,5 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuBackend } from '@cdm/backend-node';
 import { createAdmUnet, loadUnet, saveUnet } from '@cdm/unet';
@@ -26,7 +27,14 @@ beforeAll(async () => {
   };
   await writeFile(join(dir, 'import.json'), JSON.stringify({ classNames: ['a', 'b', 'c', 'd'], stage }));
   await writeFile(join(dir, 'wrong.json'), JSON.stringify({ stage: { ...stage, denoiser: { config: micro({ modelChannels: 16 }) } } }));
+  // A U-Net that PyTorch built and torch.save wrote (import-fixtures/make-fixtures.py), and its safetensors export.
+  for (const file of ['micro-unet.pt', 'micro-unet.safetensors']) await copyFile(join(fixtures, file), join(dir, file));
+  const torchConfig = JSON.parse(await readFile(join(fixtures, 'micro-unet.json'), 'utf8')) as Record<string, unknown>;
+  const torchStage = { name: 'torch8', resolution: 8, numClasses: 3, nullClass: 3, denoiser: { type: 'adm-unet', config: torchConfig }, diffusion: { schedule: 'cosine', timesteps: 100, modelVariance: 'learnedRange' } };
+  await writeFile(join(dir, 'torch.json'), JSON.stringify({ stage: torchStage }));
 });
+
+const fixtures = fileURLToPath(new URL('./import-fixtures/', import.meta.url));
 
 describe('cdm import', () => {
   it('imports a PyTorch-layout safetensors checkpoint and its config into a stage directory', async () => {
@@ -53,6 +61,42 @@ describe('cdm import', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('imports a torch.save checkpoint (.pt) into exactly the stage its safetensors export gives, bit for bit', async () => {
+    const args = (model: string, out: string) => ['import', model, '--config', 'torch.json', '--out', out, '--backend', 'tfjs-cpu', '--json'];
+    const fromPt = await cdm([...args('micro-unet.pt', 'stages/from-pt'), '--ema', 'micro-unet.pt'], { cwd: dir });
+    expect(fromPt.stderr).toBe('');
+    expect(fromPt.code).toBe(0);
+    expect(fromPt.json()).toMatchObject({ ok: true, stage: 'torch8', parameters: 1114, weights: 'ema' });
+    const fromSafetensors = await cdm([...args('micro-unet.safetensors', 'stages/from-st'), '--ema', 'micro-unet.safetensors'], { cwd: dir });
+    expect(fromSafetensors.code).toBe(0);
+    for (const file of ['model.safetensors', 'ema.safetensors', 'config.json']) {
+      const [a, b] = await Promise.all([readFile(join(dir, 'stages/from-pt', file)), readFile(join(dir, 'stages/from-st', file))]);
+      expect(a.equals(b), file).toBe(true);
+    }
+    const [stageA, stageB] = await Promise.all(['from-pt', 'from-st'].map(async (d) => JSON.parse(await readFile(join(dir, 'stages', d, 'stage.json'), 'utf8'))));
+    expect(stageA.source.model).toBe('micro-unet.pt');
+    expect({ ...stageA, source: undefined }).toEqual({ ...stageB, source: undefined });
+    // The weights are the ones PyTorch saved, not zeros: spot-check against the safetensors file.
+    const imported = await loadUnet(fileStorage(), toStoragePath(join(dir, 'stages/from-pt')));
+    expect(Array.from(await imported.parameters().get('label_emb.weight')!.data()).some((v) => v !== 0)).toBe(true);
+    imported.dispose();
+  });
+
+  it('refuses a .pt whose pickle asks for anything but tensors (exit 2, coded), whatever its extension', async () => {
+    // A minimal torch.save-shaped archive whose pickle calls os.system: built by hand, never run.
+    const evil = Uint8Array.from([0x80, 0x02, 0x63, ...Buffer.from('os\nsystem\n'), 0x58, 4, 0, 0, 0, ...Buffer.from('true'), 0x85, 0x52, 0x2e]);
+    await writeFile(join(dir, 'evil.bin'), zipOf('archive/data.pkl', evil));
+    const refused = await cdm(['import', 'evil.bin', '--config', 'torch.json', '--out', 'stages/evil', '--backend', 'tfjs-cpu'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('asks for the global os.system');
+    expect(refused.stderr).toContain('[CDM_UNSAFE_PICKLE]');
+    const truncated = (await readFile(join(dir, 'micro-unet.pt'))).subarray(0, 20000);
+    await writeFile(join(dir, 'truncated.pt'), truncated);
+    const cut = await cdm(['import', 'truncated.pt', '--config', 'torch.json', '--out', 'stages/cut', '--backend', 'tfjs-cpu'], { cwd: dir });
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toContain('[CDM_TORCH_CHECKPOINT_CORRUPT]');
+  });
+
   it('a config that does not fit the weights is exit 2 listing the tensors; a missing file is exit 3', async () => {
     const mismatch = await cdm(['import', 'reference/model.safetensors', '--config', 'wrong.json', '--out', 'stages/x', '--backend', 'tfjs-cpu'], { cwd: dir });
     expect(mismatch.code).toBe(2);
@@ -67,3 +111,25 @@ describe('cdm import', () => {
     expect(noConfig.stderr).toContain("error: required option '--config <file>' not specified");
   });
 });
+
+/** CRC-32 (ZIP's), bit by bit. */
+function crc32(data: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** A ZIP archive of one stored entry. */
+function zipOf(name: string, data: Uint8Array): Uint8Array {
+  const n = Buffer.from(name);
+  const crc = crc32(data);
+  const u16 = (v: number) => [v & 0xff, v >>> 8];
+  const u32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+  const local = [...u32(0x04034b50), ...u16(20), ...u16(0), ...u16(0), ...u32(0), ...u32(crc), ...u32(data.length), ...u32(data.length), ...u16(n.length), ...u16(0), ...n, ...data];
+  const central = [...u32(0x02014b50), ...u16(20), ...u16(20), ...u16(0), ...u16(0), ...u32(0), ...u32(crc), ...u32(data.length), ...u32(data.length), ...u16(n.length), ...u16(0), ...u16(0), ...u16(0), ...u16(0), ...u32(0), ...u32(0), ...n];
+  const end = [...u32(0x06054b50), ...u16(0), ...u16(0), ...u16(1), ...u16(1), ...u32(central.length), ...u32(local.length), ...u16(0)];
+  return Uint8Array.from([...local, ...central, ...end]);
+}

@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { errors } from '@cdm/core';
-import { UNET_DENOISER_NAME, createAdmUnet, loadUnetWeights, saveUnet } from '@cdm/unet';
+import { errors, isTorchCheckpoint, readSafetensors, readTorchCheckpoint, type SafetensorsTensor } from '@cdm/core';
+import { UNET_DENOISER_NAME, assignParameters, createAdmUnet, importStateDict, saveUnet, type AdmUnet } from '@cdm/unet';
 import { z } from 'zod';
 import { buildStage, unetConfigFor } from '../build-stage';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
@@ -32,11 +32,11 @@ export const importConfigSchema = z.strictObject({
 
 export function registerImport(program: Command, io: CliIo, state: RunState): void {
   withCommonFlags(program.command('import'))
-    .description('import a safetensors checkpoint of the reference PyTorch U-Net (guided-diffusion names and layout) into a stage directory')
-    .argument('<model>', 'model.safetensors (PyTorch layout, guided-diffusion state-dict keys)')
+    .description('import a checkpoint of the reference PyTorch U-Net (guided-diffusion names and layout; .pt/.pth or safetensors) into a stage directory')
+    .argument('<model>', 'model.pt / model.pth (a torch.save state dict, read without running its pickle) or model.safetensors, with guided-diffusion state-dict keys')
     .requiredOption('--config <file>', 'the stage config: { "stage": { resolution, denoiser: { preset | config }, diffusion, … } }')
     .requiredOption('-o, --out <dir>', 'the stage directory to write')
-    .option('--ema <file>', 'EMA weights of the same network, also safetensors')
+    .option('--ema <file>', 'EMA weights of the same network (.pt/.pth or safetensors)')
     .action(async (model: string, flags: ImportFlags) => {
       state.exitCode = await runImport(createContext(io, flags), model, flags);
     });
@@ -46,6 +46,18 @@ async function readWeights(path: string, what: string): Promise<Uint8Array> {
   const info = await stat(path).catch(() => undefined);
   if (info === undefined || !info.isFile()) throw errors.notFound(path, `the file system (${what})`);
   return new Uint8Array(await readFile(path));
+}
+
+/**
+ * The tensors of a checkpoint file: a torch.save archive (found by its ZIP or legacy magic, so the
+ * extension does not matter) or safetensors. The .pt reader runs nothing from the file.
+ */
+function checkpointTensors(bytes: Uint8Array): ReadonlyMap<string, SafetensorsTensor> {
+  return (isTorchCheckpoint(bytes) ? readTorchCheckpoint(bytes) : readSafetensors(bytes)).tensors;
+}
+
+function loadWeights(net: AdmUnet, bytes: Uint8Array, source: string): void {
+  assignParameters(net.parameters(), importStateDict(net.architecture.parameters, checkpointTensors(bytes), source));
 }
 
 async function runImport(ctx: CommandContext, modelArg: string, flags: ImportFlags): Promise<number> {
@@ -64,8 +76,8 @@ async function runImport(ctx: CommandContext, modelArg: string, flags: ImportFla
   const net = createAdmUnet(unetConfigFor(config.stage, 'stage'), { initialize: 'zeros' });
   const ema = emaBytes === undefined ? undefined : createAdmUnet(net.config, { initialize: 'zeros' });
   try {
-    loadUnetWeights(net, modelBytes, modelPath);
-    if (ema !== undefined) loadUnetWeights(ema, emaBytes!, resolve(ctx.cwd, flags.ema!));
+    loadWeights(net, modelBytes, modelPath);
+    if (ema !== undefined) loadWeights(ema, emaBytes!, resolve(ctx.cwd, flags.ema!));
     const { manifest } = buildStage(config.stage, net, ctx.registries);
     await saveUnet(fileStorage(), toStoragePath(outDir), net, ema === undefined ? {} : { ema: ema.parameters() });
     const plugins = (config.plugins ?? []).map((p) => rebasePlugin(p, dirname(configPath), outDir));

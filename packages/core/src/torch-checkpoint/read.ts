@@ -2,7 +2,7 @@ import { errors } from '../errors';
 import { SAFETENSORS_ARRAY_CONSTRUCTORS, SAFETENSORS_DTYPE_SIZES } from '../safetensors/dtypes';
 import { HOST_IS_LITTLE_ENDIAN, swapBytes } from '../safetensors/endian';
 import type { SafetensorsFile, SafetensorsTensor } from '../safetensors/read';
-import { PickleDict, PickleTuple, TorchStorageRef, TorchTensorRef, unpickle, type PickleValue } from './pickle';
+import { PickleDict, PickleTuple, TorchTensorRef, unpickle, type PickleValue, type TorchStorageRef } from './pickle';
 import { isZip, readZip, type ZipArchive } from './zip';
 
 export interface ReadTorchCheckpointOptions {

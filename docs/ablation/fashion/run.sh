@@ -8,6 +8,8 @@
 #   bash docs/ablation/fashion/run.sh train   # all four stages, one thread each, in the background; resumable
 #   bash docs/ablation/fashion/run.sh extractor  # the feature extractor the metrics use (committed once made)
 #   bash docs/ablation/fashion/run.sh status  # step, loss and held-out loss of each run
+#   bash docs/ablation/fashion/run.sh snapshot  # export every stage from its current checkpoint (runs go on)
+#   bash docs/ablation/fashion/run.sh eval      # every row of the table (N=… samples, default 1000)
 #   bash docs/ablation/fashion/run.sh stop    # Ctrl-C to every run: each saves a checkpoint and exits
 #
 # STEPS=… overrides every run's target (training.steps).
@@ -47,6 +49,68 @@ case "${1:-}" in
       --dataset data/fashion-mnist/train --out docs/ablation/fashion/extractor --name fashion-mnist-convnet \
       --resolution 28 --channels 1 --epochs 5 --seed 0
     ;;
+  snapshot)
+    # Exports stages/<run> from a copy of each run's current checkpoint while the runs go on (a running
+    # `cdm train` holds its run directory's lock): the copy is exported by `cdm train --steps <its step>`.
+    for run in "${RUNS[@]}"; do
+      src="docs/ablation/fashion/runs/$run"
+      [ -f "$src/state.json" ] || { echo "$run: no checkpoint yet"; continue; }
+      copy="$KEEP/snapshot/$run"
+      rm -rf "$copy" && mkdir -p "$copy/checkpoints"
+      cp "$src/state.json" "$src/log.jsonl" "$copy/"
+      step=$(node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(s.step); require("fs").cpSync(require("path").join(process.argv[2], require("path").dirname(s.files.model)), require("path").join(process.argv[3], require("path").dirname(s.files.model)), { recursive: true })' "$copy/state.json" "$src" "$copy")
+      # The same config with absolute paths and the copy as its run directory.
+      node -e '
+        const fs = require("fs"), path = require("path");
+        const [file, runDir, out] = process.argv.slice(1);
+        const dir = path.dirname(path.resolve(file));
+        const c = JSON.parse(fs.readFileSync(file, "utf8"));
+        c.runDir = runDir; c.stageDir = path.resolve(dir, c.stageDir); c.dataset.path = path.resolve(dir, c.dataset.path);
+        if (c.training.heldOut?.path) c.training.heldOut.path = path.resolve(dir, c.training.heldOut.path);
+        delete c.training.sampleEvery;
+        fs.writeFileSync(out, JSON.stringify(c, null, 2));
+      ' "docs/ablation/fashion/$run.json" "$copy" "$copy/config.json"
+      $CDM train "$copy/config.json" --steps "$step" --quiet > /dev/null && echo "$run: stages/$run exported at step $step"
+    done
+    ;;
+  eval)
+    # Every row of the table into docs/ablation/fashion/results/*.json (rows already there are kept).
+    # The base is sampled once (DDPM, 100 steps, its default guidance) and its N samples are saved
+    # with its states at the levels a truncated hand-over stops at (51, 102, 253, 495: the levels a
+    # 100-step run passes through nearest 50, 100, 250, 500); every super-resolution row starts from
+    # these very images, so rows differ only in the super-resolution stage and the hand-over. The
+    # real-input rows start from real 14×14 test images instead (real-handover.mjs).
+    N="${N:-1000}"
+    R=docs/ablation/fashion/results
+    mkdir -p "$R"
+    [ -f docs/ablation/fashion/extractor/extractor.json ] || bash "$0" extractor
+    for v in none noise noise-blur; do
+      $CDM cascade docs/ablation/fashion/stages/base14 "docs/ablation/fashion/stages/sr28-$v" --name "fashion-sr28-$v" \
+        --out "docs/ablation/fashion/stages/sr28-$v.cascade.json" > /dev/null
+    done
+    MEASURE=(--n "$N" --dataset data/fashion-mnist/test --extractor docs/ablation/fashion/extractor --kid-subset-size "$((N / 2))" --bootstrap 100)
+    SAMPLING=(--sampler ddpm,ddpm --steps 100,50)
+    HANDOVER="$R/handover.safetensors"
+    [ -f "$HANDOVER" ] || $CDM eval docs/ablation/fashion/stages/sr28-noise.cascade.json "${MEASURE[@]}" "${SAMPLING[@]}" --aug-level 0,0 \
+      --save-handover "$HANDOVER" --handover-levels 51,102,253,495 --grid "$R/noise-s0.png" --out "$R/noise-s0.json" --quiet
+    REAL="$R/real-handover.safetensors"
+    [ -f "$REAL" ] || N="$N" node docs/ablation/fashion/real-handover.mjs "$REAL"
+    row() { # variant, s, [--truncate | real]
+      local name="$1-s$2${3:+-${3#--}}" from="$HANDOVER" extra=()
+      [ "${3:-}" = real ] && from="$REAL"
+      [ "${3:-}" = --truncate ] && extra=(--truncate)
+      [ -f "$R/$name.json" ] || $CDM eval "docs/ablation/fashion/stages/sr28-$1.cascade.json" "${MEASURE[@]}" "${SAMPLING[@]}" \
+        --aug-level "0,$2" "${extra[@]}" --handover "$from" --grid "$R/$name.png" --out "$R/$name.json" --quiet
+    }
+    row none 0
+    row none 0 real
+    for v in noise noise-blur; do
+      row "$v" 0
+      row "$v" 0 real
+      for s in 51 102 253 495; do row "$v" "$s"; row "$v" "$s" --truncate; done
+    done
+    echo "results in $R"
+    ;;
   status)
     for run in "${RUNS[@]}"; do
       log="docs/ablation/fashion/runs/$run/log.jsonl"
@@ -63,7 +127,7 @@ case "${1:-}" in
     for run in "${RUNS[@]}"; do pkill -INT -f "cli.js train docs/ablation/fashion/$run.json" && echo "$run: stopping" || true; done
     ;;
   *)
-    echo "usage: bash docs/ablation/fashion/run.sh fetch|train|extractor|status|stop" >&2
+    echo "usage: bash docs/ablation/fashion/run.sh fetch|train|extractor|snapshot|eval|status|stop" >&2
     exit 2
     ;;
 esac

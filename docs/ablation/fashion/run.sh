@@ -81,7 +81,7 @@ case "${1:-}" in
     # these very images, so rows differ only in the super-resolution stage and the hand-over. The
     # real-input rows start from real 14×14 test images instead (real-handover.mjs).
     N="${N:-1000}"
-    R=docs/ablation/fashion/results
+    R="${RESULTS:-docs/ablation/fashion/results}"
     mkdir -p "$R"
     [ -f docs/ablation/fashion/extractor/extractor.json ] || bash "$0" extractor
     for v in none noise noise-blur; do
@@ -90,7 +90,7 @@ case "${1:-}" in
     done
     MEASURE=(--n "$N" --dataset data/fashion-mnist/test --extractor docs/ablation/fashion/extractor --kid-subset-size "$((N / 2))" --bootstrap 100)
     SAMPLING=(--sampler ddpm,ddpm --steps 100,50)
-    HANDOVER="$R/handover.safetensors"
+    HANDOVER="$R/handover.safetensors"  # RESULTS=… writes elsewhere (e.g. a quick N=50 try)
     [ -f "$HANDOVER" ] || $CDM eval docs/ablation/fashion/stages/sr28-noise.cascade.json "${MEASURE[@]}" "${SAMPLING[@]}" --aug-level 0,0 \
       --save-handover "$HANDOVER" --handover-levels 51,102,253,495 --grid "$R/noise-s0.png" --out "$R/noise-s0.json" --quiet
     REAL="$R/real-handover.safetensors"

@@ -73,8 +73,12 @@ export async function sampleSnapshot(options: SampleSnapshotOptions): Promise<(c
         owned.push(top);
       }
       owned.push(images);
-      const shown = top === undefined ? images : (tf.concat([top, images], 0) as tf.Tensor4D);
-      if (shown !== images) owned.push(shown);
+      const both = top === undefined ? images : (tf.concat([top, images], 0) as tf.Tensor4D);
+      if (both !== images) owned.push(both);
+      // Small images are enlarged (nearest neighbour, whole pixels) to at least 64 px, so that the grid can be looked at.
+      const scale = Math.max(1, Math.ceil(64 / stage.resolution));
+      const shown = scale === 1 ? both : tf.image.resizeNearestNeighbor(both, [stage.resolution * scale, stage.resolution * scale]);
+      if (shown !== both) owned.push(shown);
       const raw = await tensorToImages(shown);
       const names = inputs === undefined && labels !== undefined && classNames !== undefined ? labels.map((l) => classNames[l] ?? String(l)) : undefined;
       const grid = captionedGrid(raw, names, inputs === undefined ? undefined : inputs.count);

@@ -42,9 +42,9 @@ describe('cdm train: watching a run', () => {
     expect(json().heldOutLoss).toBe(lines[3]!.heldOutLoss);
     expect(await readdir(join(dir, 'runs/watched/checkpoints'))).toEqual(['step-0000004']);
     expect(await readdir(join(dir, 'runs/watched/samples'))).toEqual(['step-0000002.png', 'step-0000004.png']);
-    // One image per class (10), captioned with the class names, in a 4-column grid: 3 rows of 8 + 7 pixels.
+    // One image per class (10), enlarged 8× to 64 px, captioned with the class names, in a 4-column grid: 3 rows of 64 + 7 pixels.
     const grid = await pngCodec().decode(new Uint8Array(await readFile(join(dir, 'runs/watched/samples/step-0000004.png'))));
-    expect([grid.width, grid.height]).toEqual([4 * 10 + 2, 3 * (8 + 7 + 2) + 2]);
+    expect([grid.width, grid.height]).toEqual([4 * (64 + 2) + 2, 3 * (64 + 7 + 2) + 2]);
     expect(await readdir(join(dir, 'runs/watched'))).not.toContain('run.lock');
   });
 
@@ -103,7 +103,7 @@ describe('cdm train: watching a run', () => {
     expect(stderr).not.toContain('cdm:');
     expect(code).toBe(0);
     const grid = await pngCodec().decode(new Uint8Array(await readFile(join(dir, 'runs/sr-grid/samples/step-0000001.png'))));
-    expect([grid.width, grid.height]).toEqual([8 * 18 + 2, 2 * 18 + 2]);
+    expect([grid.width, grid.height]).toEqual([8 * (64 + 2) + 2, 2 * (64 + 2) + 2]); // 16 px images enlarged 4×
   });
 });
 

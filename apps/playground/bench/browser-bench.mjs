@@ -14,10 +14,11 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@cdm/backend-web/testing';
+import { chromiumLaunchOptions } from '@cdm/backend-web/testing';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const REPORT = join(APP_DIR, 'BENCHMARKS.md');
 const START = '<!-- browser-bench:start -->';
@@ -67,7 +68,7 @@ let stageNames = [];
 let defaultSteps = [];
 try {
   for (const backend of args.backends.split(',')) {
-    const context = await chromium.launchPersistentContext(mkdtempSync(join(profileRoot, `${backend}-`)), { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    const context = await chromium.launchPersistentContext(mkdtempSync(join(profileRoot, `${backend}-`)), chromiumLaunchOptions(CHROMIUM_PATH));
     try {
       browserVersion = context.browser()?.version() ?? browserVersion;
       const page = context.pages()[0] ?? (await context.newPage());

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ShimResult } from './testing/browser/vitest-shim';
-import { CHROMIUM_ARGS, CHROMIUM_MISSING, CHROMIUM_PATH, hasChromium } from './testing/headless-chromium';
+import { chromiumLaunchOptions } from './testing/chromium-flags';
+import { CHROMIUM_MISSING, CHROMIUM_PATH, hasChromium } from './testing/local-chromium';
 import { startTestServer, type TestServer } from './testing/test-server';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -60,7 +61,7 @@ async function runInChromium(): Promise<{ outcome: PageOutcome; seconds: number;
   });
   const profile = await mkdtemp(join(tmpdir(), 'cdm-chromium-'));
   const { chromium } = await import('playwright-core');
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
+  const context = await chromium.launchPersistentContext(profile, chromiumLaunchOptions(CHROMIUM_PATH));
   const console: string[] = [];
   try {
     const page = await context.newPage();

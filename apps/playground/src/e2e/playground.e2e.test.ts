@@ -15,7 +15,8 @@ import { loadCascade } from '@cdm/cascade';
 import { fsStorage, wasmBackend } from '@cdm/backend-node';
 import { cascadeRegistries, importBundledPlugin } from '../registries';
 import type { CdmTestHook } from '../test-hook';
-import { CHROMIUM_ARGS, CHROMIUM_MISSING, CHROMIUM_PATH, hasChromium } from '@cdm/backend-web/testing';
+import { chromiumLaunchOptions } from '@cdm/backend-web/testing';
+import { CHROMIUM_MISSING, CHROMIUM_PATH, hasChromium } from './local-chromium';
 import { serveStatic, type StaticServer } from './static-server';
 
 const APP_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -175,7 +176,7 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
       process.env.NODE_ENV = nodeEnv;
     }
     server = await serveStatic(outDir);
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
+    context = await chromium.launchPersistentContext(profile, chromiumLaunchOptions(CHROMIUM_PATH));
     page = context.pages()[0] ?? (await context.newPage());
   }, 120_000);
 

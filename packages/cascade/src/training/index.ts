@@ -15,7 +15,7 @@ export { openTrainingLog, type TrainingLogFile } from './training-log-file';
 export { createAdam, type Adam, type AdamOptions, type AdamSavedState } from './adam';
 export { createEma, type Ema, type EmaOptions } from './ema';
 export { clipScale, globalNorm } from './clip-grad-norm';
-export { warmupLearningRate } from './learning-rate';
+export { learningRate, LEARNING_RATE_SCHEDULES, warmupLearningRate, type LearningRateSchedule, type LearningRateSettings } from './learning-rate';
 export { dropClassLabels } from './class-dropout';
 export { lowResCondition, type LowResCondition } from './low-res-condition';
 export {

@@ -4,6 +4,7 @@ import { mixSeeds } from '../datasets/mix-seeds';
 import type { Stage } from '../stage/stage';
 import type { AdamOptions } from './adam';
 import type { InitWeights } from './init-weights';
+import { LEARNING_RATE_SCHEDULES, type LearningRateSchedule, type LearningRateSettings } from './learning-rate';
 import type { TrainingLogEntry } from './training-log';
 
 /** How training timesteps are drawn: uniformly, or by improved DDPM's importance sampling. */
@@ -25,6 +26,12 @@ export interface TrainStageOptions {
   readonly lr: number;
   /** Updates of linear learning-rate warmup. Default 0. */
   readonly warmup?: number;
+  /** After warmup: `'constant'` (default) or `'cosine'` decay from `lr` to `minLr` at update `lrDecaySteps`. */
+  readonly lrSchedule?: LearningRateSchedule;
+  /** Cosine schedule: the learning rate at the end of the decay. Default 0. */
+  readonly minLr?: number;
+  /** Cosine schedule: the update at which the rate reaches `minLr`. Default `steps` (the run's total). */
+  readonly lrDecaySteps?: number;
   /** EMA decay. Default 0.9999. */
   readonly ema?: number;
   /** EMA decay warm-up min(decay, (1 + n)/(10 + n)). Default true. */
@@ -117,8 +124,9 @@ export interface TrainingSnapshotContext {
 }
 
 export type ResolvedTrainOptions = Required<
-  Omit<TrainStageOptions, 'gradClip' | 'onProgress' | 'signal' | 'log' | 'adam' | 'loss' | 'checkpointEvery' | 'init' | 'heldOut' | 'snapshot'>
+  Omit<TrainStageOptions, 'gradClip' | 'onProgress' | 'signal' | 'log' | 'adam' | 'loss' | 'checkpointEvery' | 'init' | 'heldOut' | 'snapshot' | 'lrSchedule' | 'minLr' | 'lrDecaySteps'>
 > & {
+  readonly learningRate: LearningRateSettings;
   readonly checkpointEvery: number | undefined;
   readonly init: string | InitWeights | undefined;
   readonly heldOut: (HeldOutOptions & { readonly seed: number; readonly raw: boolean }) | undefined;
@@ -147,6 +155,7 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
   }
   if (!isNumber(lr) || lr <= 0) throw errors.invalidArgument('lr', 'a finite number > 0', lr);
   if (!isInteger(warmup, 0)) throw errors.invalidArgument('warmup', 'a non-negative integer (updates)', warmup);
+  const learningRate = resolveLearningRate(options, lr, warmup, steps);
   if (!isNumber(ema) || ema < 0 || ema > 1) throw errors.invalidArgument('ema', 'a decay in [0, 1]', ema);
   if (typeof emaWarmup !== 'boolean') throw errors.invalidArgument('emaWarmup', 'a boolean', emaWarmup);
   if (gradClip !== undefined && (!isNumber(gradClip) || gradClip <= 0)) throw errors.invalidArgument('gradClip', 'a finite number > 0', gradClip);
@@ -204,6 +213,7 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
     lr,
     warmup,
     ema,
+    learningRate,
     emaWarmup,
     adam,
     gradClip,
@@ -230,6 +240,20 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
 }
 
 /** Salt that separates the held-out seed from the training seed. */
+function resolveLearningRate(options: TrainStageOptions, lr: number, warmup: number, steps: number): LearningRateSettings {
+  const { lrSchedule: schedule = 'constant', minLr = 0, lrDecaySteps: decaySteps = steps } = options;
+  if (!LEARNING_RATE_SCHEDULES.includes(schedule)) throw errors.invalidArgument('lrSchedule', LEARNING_RATE_SCHEDULES.map((n) => `'${n}'`).join(' or '), schedule);
+  if (schedule === 'constant') {
+    if (options.minLr !== undefined || options.lrDecaySteps !== undefined) {
+      throw errors.invalidArgument('lrSchedule', "'cosine' (minLr and lrDecaySteps apply to the cosine schedule only)", schedule);
+    }
+    return { lr, warmup, schedule, minLr: lr, decaySteps: steps };
+  }
+  if (!isNumber(minLr) || minLr < 0 || minLr > lr) throw errors.invalidArgument('minLr', `a number from 0 to lr (${lr})`, minLr);
+  if (!isInteger(decaySteps, warmup + 1)) throw errors.invalidArgument('lrDecaySteps', `an integer above warmup (${warmup})`, decaySteps);
+  return { lr, warmup, schedule, minLr, decaySteps };
+}
+
 const HELD_OUT_SEED_SALT = 0x68656c64; // "held"
 
 function resolveHeldOut(heldOut: HeldOutOptions, stage: Stage, seed: number): NonNullable<ResolvedTrainOptions['heldOut']> {

@@ -25,6 +25,7 @@ import { trainStage, type TrainStageResult } from './train-stage';
 import { resolveTrainOptions, type TrainStageOptions } from './train-options';
 import type { TrainingLogEntry } from './training-log';
 import { takeHeldOutSet } from './held-out';
+import { learningRate } from './learning-rate';
 import { assignWeights } from './init-weights';
 
 beforeAll(async () => {
@@ -157,6 +158,9 @@ describe('trainStage', () => {
         gradAccumulation: 2,
         lr: 5e-3,
         warmup: 5,
+        lrSchedule: 'cosine', // the rate depends on the update number alone, so it resumes exactly too
+        minLr: 5e-4,
+        lrDecaySteps: N,
         gradClip: 0.5,
         ema: 0.99,
         classDropout: 0.3,
@@ -207,6 +211,15 @@ describe('trainStage', () => {
       expect(await storage.read(`run/${state.files.ema}`)).toEqual(straight.ema);
       expect({ ...state, trainingSeconds: 0 }).toEqual({ ...straight.state, trainingSeconds: 0 });
     }
+
+    it('the logged learning rate warms up over 5 updates, then follows the cosine down towards minLr', () => {
+      const rates = straight.log.map((e) => e.lr);
+      expect(rates.slice(0, 5)).toEqual([1, 2, 3, 4, 5].map((k) => (5e-3 * k) / 5));
+      const settings = { lr: 5e-3, warmup: 5, schedule: 'cosine', minLr: 5e-4, decaySteps: N } as const;
+      expect(rates).toEqual(rates.map((_, k) => learningRate(settings, k)));
+      expect(rates.at(-1)).toBeGreaterThan(5e-4);
+      expect(rates.at(-1)).toBeLessThan(5.1e-4);
+    });
 
     it('the importance sampler warmed up during the run (so its state is part of what resumes)', () => {
       const history = straight.state.timestepSampler['history'] as number[][];
@@ -610,6 +623,10 @@ describe('trainStage', () => {
       ['gradAccumulation', () => ({ batchSize: 6, gradAccumulation: 4 }), /Invalid gradAccumulation: expected a positive integer that divides batchSize \(6\)/],
       ['lr', () => ({ lr: -1 }), /Invalid lr/],
       ['warmup', () => ({ warmup: 1.5 }), /Invalid warmup/],
+      ['lrSchedule', () => ({ lrSchedule: 'linear' as 'cosine' }), /Invalid lrSchedule: expected 'constant' or 'cosine', got "linear"/],
+      ['minLr', () => ({ lrSchedule: 'cosine', minLr: 1 }), /Invalid minLr: expected a number from 0 to lr \(0\.001\), got 1/],
+      ['lrDecaySteps', () => ({ lrSchedule: 'cosine', warmup: 2, lrDecaySteps: 2 }), /Invalid lrDecaySteps: expected an integer above warmup \(2\), got 2/],
+      ['minLr without cosine', () => ({ minLr: 0 }), /Invalid lrSchedule: expected 'cosine' \(minLr and lrDecaySteps apply to the cosine schedule only\)/],
       ['ema', () => ({ ema: 1.5 }), /Invalid ema: expected a decay in \[0, 1\]/],
       ['gradClip', () => ({ gradClip: 0 }), /Invalid gradClip/],
       ['loss', () => ({ loss: 'hybrid' }), /Invalid loss: expected 'mse' \(the stage's diffusion decides the loss\), got "hybrid"/],

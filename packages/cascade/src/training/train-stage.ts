@@ -24,7 +24,7 @@ import { pruneCheckpoints } from './checkpoint-retention';
 import { createEma } from './ema';
 import { takeHeldOutSet, type HeldOutSet } from './held-out';
 import { assignWeights, readInitWeights } from './init-weights';
-import { warmupLearningRate } from './learning-rate';
+import { learningRate } from './learning-rate';
 import { withWeights } from './swap-weights';
 import { resolveTrainOptions, type TrainStageOptions } from './train-options';
 import { createLogAccumulator, parseLogLines, type TrainingLogEntry } from './training-log';
@@ -219,7 +219,7 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
         if (o.saveOnAbort && lastCheckpoint !== joinPath(runDir, checkpointDirectory(step))) await save();
         throw errors.aborted(`Training ${stage.name} at step ${step} (last checkpoint: ${lastCheckpoint ?? 'none'})`);
       }
-      const lr = warmupLearningRate(o.lr, o.warmup, step);
+      const lr = learningRate(o.learningRate, step);
       const record = await trainingStep(
         {
           stage,

@@ -212,8 +212,8 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
     gradAccumulation,
     lr,
     warmup,
-    ema,
     learningRate,
+    ema,
     emaWarmup,
     adam,
     gradClip,
@@ -239,7 +239,6 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
   };
 }
 
-/** Salt that separates the held-out seed from the training seed. */
 function resolveLearningRate(options: TrainStageOptions, lr: number, warmup: number, steps: number): LearningRateSettings {
   const { lrSchedule: schedule = 'constant', minLr = 0, lrDecaySteps: decaySteps = steps } = options;
   if (!LEARNING_RATE_SCHEDULES.includes(schedule)) throw errors.invalidArgument('lrSchedule', LEARNING_RATE_SCHEDULES.map((n) => `'${n}'`).join(' or '), schedule);
@@ -254,6 +253,7 @@ function resolveLearningRate(options: TrainStageOptions, lr: number, warmup: num
   return { lr, warmup, schedule, minLr, decaySteps };
 }
 
+/** Salt that separates the held-out seed from the training seed. */
 const HELD_OUT_SEED_SALT = 0x68656c64; // "held"
 
 function resolveHeldOut(heldOut: HeldOutOptions, stage: Stage, seed: number): NonNullable<ResolvedTrainOptions['heldOut']> {

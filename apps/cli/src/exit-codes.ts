@@ -22,6 +22,8 @@ export const EXIT_CODES = {
   unavailable: 8,
   /** Another process holds the run directory (`cdm train` running there already). */
   locked: 9,
+  /** The file system refused: disk full, read-only, permission denied, or a file where a directory must be. Files already there are unchanged. */
+  fileSystem: 10,
 } as const;
 
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
@@ -43,6 +45,11 @@ export const EXIT_CODE_OF: Readonly<Record<CdmErrorCode, ExitCode>> = {
   CDM_TORCH_CHECKPOINT_UNSUPPORTED: EXIT_CODES.usage,
   CDM_ABORTED: EXIT_CODES.aborted,
   CDM_NOT_FOUND: EXIT_CODES.notFound,
+  CDM_TOO_LARGE: EXIT_CODES.usage,
+  CDM_DISK_FULL: EXIT_CODES.fileSystem,
+  CDM_READ_ONLY_FILE_SYSTEM: EXIT_CODES.fileSystem,
+  CDM_PERMISSION_DENIED: EXIT_CODES.fileSystem,
+  CDM_PATH_CONFLICT: EXIT_CODES.fileSystem,
   CDM_CHECKPOINT_MISMATCH: EXIT_CODES.usage,
   CDM_TRAINING_DIVERGED: EXIT_CODES.diverged,
   CDM_CLASS_MISMATCH: EXIT_CODES.usage,

@@ -1,4 +1,4 @@
-import { isAbsolute, parse, relative, sep } from 'node:path';
+import { isAbsolute, parse, relative, resolve, sep } from 'node:path';
 import type { Storage } from '@cdm/core';
 import { fsStorage } from '@cdm/backend-node';
 
@@ -19,6 +19,16 @@ export function fileStorage(): Storage {
     listDirectory: (path) => inner.listDirectory!(toStoragePath(path)),
     append: (path, bytes) => inner.append!(toStoragePath(path), bytes),
   };
+}
+
+/**
+ * Writes a file the CLI produces (a PNG, a report, a hand-over) atomically through `fsStorage`:
+ * the old file, if any, stays intact until the new one is complete, and file-system conditions fail
+ * with their coded errors (CDM_DISK_FULL, CDM_READ_ONLY_FILE_SYSTEM, …). Creates missing directories.
+ */
+export async function writeFileAtomic(path: string, content: Uint8Array | string): Promise<void> {
+  const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+  await fileStorage().write(toStoragePath(resolve(path)), bytes);
 }
 
 /** An absolute file-system path as a `/`-separated storage path (absolute paths stay absolute). */

@@ -1,4 +1,5 @@
 import { isCdmError } from '@cdm/core';
+import { fileSystemError } from '@cdm/backend-node';
 import { EXIT_CODES, EXIT_CODE_OF, type ExitCode } from './exit-codes';
 
 /** An error as the CLI reports it: exit status, one human message, and its machine-readable form. */
@@ -15,7 +16,6 @@ const FILE_ERRORS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file or directory',
   ENOTDIR: 'a path component is not a directory',
   EISDIR: 'is a directory, not a file',
-  EACCES: 'permission denied',
 };
 
 /** Classifies a thrown value: coded errors map to their exit status, file-system errors to 3, anything else is unexpected. */
@@ -35,6 +35,11 @@ export function reportError(error: unknown): ReportedError {
     return { exitCode: EXIT_CODES.aborted, message, unexpected: false, json: { code: 'CDM_ABORTED', message: error.message } };
   }
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof errno === 'string') {
+    // A file-system condition that escaped the storage layer (full disk, read-only, permissions, a file in the way).
+    const coded = fileSystemError(error, (error as NodeJS.ErrnoException).path ?? 'a file');
+    if (isCdmError(coded)) return reportError(coded);
+  }
   if (typeof errno === 'string' && errno in FILE_ERRORS) {
     const path = (error as NodeJS.ErrnoException).path;
     const message = `${path === undefined ? 'File' : `"${path}"`}: ${FILE_ERRORS[errno]}. Check the path (relative paths are resolved against the working directory or the config that names them) [CDM_NOT_FOUND]`;

@@ -1,7 +1,7 @@
-import { writeFile, mkdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { errors } from '@cdm/core';
 import { parseCascadeManifest, type CascadeManifest, type StageManifest } from '@cdm/cascade';
+import { writeFileAtomic } from './file-storage';
 import { isPathSpecifier } from './plugins';
 import { readJsonFile } from './read-json';
 
@@ -32,11 +32,10 @@ export function rebasePlugin(specifier: string, from: string, to: string): strin
 }
 
 export async function writeStageFile(dir: string, file: StageFile): Promise<string> {
-  await mkdir(dir, { recursive: true });
   const path = join(dir, STAGE_FILE);
   // Validate as a one-stage manifest would be, so `cdm cascade` never meets a bad stage.json.
   parseCascadeManifest({ format: 'cdm-cascade', version: 1, stages: [file.stage] }, path);
-  await writeFile(path, `${JSON.stringify(file, null, 2)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
   return path;
 }
 

@@ -19,6 +19,12 @@ export type CdmErrorCode =
   | 'CDM_TORCH_CHECKPOINT_UNSUPPORTED'
   | 'CDM_ABORTED'
   | 'CDM_NOT_FOUND'
+  | 'CDM_TOO_LARGE'
+  // file systems (raised by @cdm/backend-node's storage)
+  | 'CDM_DISK_FULL'
+  | 'CDM_READ_ONLY_FILE_SYSTEM'
+  | 'CDM_PERMISSION_DENIED'
+  | 'CDM_PATH_CONFLICT'
   // @cdm/unet
   | 'CDM_CHECKPOINT_MISMATCH'
   // @cdm/cascade
@@ -163,6 +169,44 @@ export const errors = {
   /** A file or URL a storage was asked to read does not exist. */
   notFound(path: string, where: string) {
     return new CdmError('CDM_NOT_FOUND', `No file at "${path}" in ${where}`, 'Check the path (relative paths are resolved against the file that names them)');
+  },
+
+  /** A request beyond a documented limit, refused before anything is allocated; `hint` says how to fit it. */
+  tooLarge(what: string, limit: string, hint: string) {
+    return new CdmError('CDM_TOO_LARGE', `${what} is too large: the limit is ${limit}`, hint);
+  },
+
+  // --- file systems (a storage's write or read failed for a reason the user can fix) ---
+  /** ENOSPC / EDQUOT: the device (or the quota) is full. An atomic write leaves the old file as it was. */
+  diskFull(path: string) {
+    return new CdmError(
+      'CDM_DISK_FULL',
+      `Cannot write ${path}: no space left on the device`,
+      'Free some space (or raise the quota) and run the command again, or write somewhere else; files that were already there are unchanged',
+    );
+  },
+
+  /** EROFS: the file system is mounted read-only. */
+  readOnlyFileSystem(path: string) {
+    return new CdmError(
+      'CDM_READ_ONLY_FILE_SYSTEM',
+      `Cannot write ${path}: the file system is read-only`,
+      'Write to a directory on a writable file system (another --out or run directory), or remount this one read-write',
+    );
+  },
+
+  /** EACCES / EPERM: this user may not read or write the path. */
+  permissionDenied(path: string, action: 'read' | 'write') {
+    return new CdmError(
+      'CDM_PERMISSION_DENIED',
+      `Cannot ${action} ${path}: permission denied`,
+      action === 'read' ? 'Make the file readable by this user (chmod / chown), or copy it somewhere readable' : 'Make the directory writable by this user (chmod / chown), or write somewhere else',
+    );
+  },
+
+  /** EEXIST / ENOTDIR / EISDIR on a write: a file stands where a directory must be, or the other way round. */
+  pathConflict(path: string, detail: string) {
+    return new CdmError('CDM_PATH_CONFLICT', `Cannot write ${path}: ${detail}`, 'Choose another path, or move what is in the way');
   },
 
   // --- @cdm/unet ---

@@ -1,9 +1,10 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { errors } from '@cdm/core';
 import { parseLogLines } from '@cdm/cascade';
 import { pngCodec } from '@cdm/backend-node';
+import { writeFileAtomic } from '../file-storage';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
 import type { CliIo } from '../io';
 import { drawLossPlot } from '../loss-plot';
@@ -43,8 +44,7 @@ async function runPlot(ctx: CommandContext, run: string, flags: PlotFlags): Prom
   const lines = parseLogLines(text, Number.POSITIVE_INFINITY);
   const image = drawLossPlot(lines, { width, height, title: `${basename(runDir)}: training loss`, ...(smoothing === undefined ? {} : { smoothing }) });
   const out = resolve(ctx.cwd, flags.out ?? join(runDir, 'loss.png'));
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, await pngCodec().encodePng(image));
+  await writeFileAtomic(out, await pngCodec().encodePng(image));
   const last = lines.at(-1);
   const heldOut = lines.filter((l) => l.heldOutLoss !== undefined).at(-1);
   ctx.say(

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { appendFile, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { errors, type Storage, type StorageReadOptions } from '@cdm/core';
+import { fileSystemError, withFileSystemErrors } from './fs-errors';
 
 /**
  * `Storage` on the local file system under `root`. Paths are '/'-separated and relative to `root`
@@ -12,7 +13,11 @@ import { errors, type Storage, type StorageReadOptions } from '@cdm/core';
  * then renamed over the target (rename within a directory is atomic on POSIX file systems and on
  * NTFS), and the directory is fsynced so that the rename itself survives a power cut. A process
  * killed at any moment leaves the old file or the new one, never a mix; at worst it leaves a
- * temporary file named `.<name>.<random>.tmp` behind.
+ * temporary file named `.<name>.<random>.tmp` behind (`removeStaleTemporaryFiles` clears those).
+ *
+ * File-system conditions fail with coded errors naming the path: CDM_NOT_FOUND (reads),
+ * CDM_DISK_FULL, CDM_READ_ONLY_FILE_SYSTEM, CDM_PERMISSION_DENIED and CDM_PATH_CONFLICT (a file
+ * where a directory must be); a failed write leaves the file it would have replaced unchanged.
  */
 export function fsStorage(root: string): Storage {
   const base = resolve(root);
@@ -36,7 +41,7 @@ export function fsStorage(root: string): Storage {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') throw errors.notFound(path, `the file system under ${base}`);
         if (code === 'EISDIR') throw errors.invalidArgument('path', 'a file', `the directory ${path}`);
-        throw error;
+        throw fileSystemError(error, full, 'read');
       }
       try {
         const total = (await file.stat()).size;
@@ -58,7 +63,7 @@ export function fsStorage(root: string): Storage {
     async write(path: string, bytes: Uint8Array) {
       const full = locate(path);
       const dir = dirname(full);
-      await mkdir(dir, { recursive: true });
+      await withFileSystemErrors(full, 'write', () => mkdir(dir, { recursive: true }));
       const temp = join(dir, `.${full.slice(dir.length + sep.length)}.${randomBytes(6).toString('hex')}.tmp`);
       try {
         const file = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
@@ -72,9 +77,9 @@ export function fsStorage(root: string): Storage {
         await rename(temp, full);
       } catch (error) {
         await unlink(temp).catch(() => {});
-        throw error;
+        throw fileSystemError(error, full, 'write');
       }
-      await syncDirectory(dir);
+      await withFileSystemErrors(full, 'write', () => syncDirectory(dir));
     },
 
     async readRange(path: string, offset: number, length: number) {
@@ -87,7 +92,7 @@ export function fsStorage(root: string): Storage {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') throw errors.notFound(path, `the file system under ${base}`);
-        throw error;
+        throw fileSystemError(error, full, 'read');
       }
       try {
         const bytes = new Uint8Array(length);
@@ -105,30 +110,36 @@ export function fsStorage(root: string): Storage {
 
     async append(path: string, bytes: Uint8Array) {
       const full = locate(path);
-      await mkdir(dirname(full), { recursive: true });
-      await appendFile(full, bytes);
+      await withFileSystemErrors(full, 'write', async () => {
+        await mkdir(dirname(full), { recursive: true });
+        await appendFile(full, bytes);
+      });
     },
 
     async remove(path: string) {
-      await rm(locate(path), { force: true, recursive: true });
+      const full = locate(path);
+      await withFileSystemErrors(full, 'write', () => rm(full, { force: true, recursive: true }));
     },
 
     async listDirectory(path: string) {
+      const full = locate(path, true);
       try {
-        return (await readdir(locate(path, true))).sort();
+        return (await readdir(full)).sort();
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-        throw error;
+        throw fileSystemError(error, full, 'read');
       }
     },
 
     async exists(path: string) {
+      const full = locate(path);
       try {
-        return (await stat(locate(path))).isFile();
+        return (await stat(full)).isFile();
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-        throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+        throw fileSystemError(error, full, 'read');
       }
     },
   };

@@ -4,6 +4,7 @@ import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'no
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errors } from '@cdm/core';
+import { fileSystemError, withFileSystemErrors } from './fs-errors';
 
 /** The lock file in a run directory. */
 export const RUN_LOCK_FILE = 'run.lock';
@@ -47,10 +48,13 @@ const UNFINISHED_LOCK_MS = 10_000;
  * If another live process holds the lock this throws CDM_RUN_LOCKED naming it. A lock whose process
  * is not running on this host (it crashed or was killed) is taken over, and `onStale` is told. A
  * lock from another host is always respected (its process cannot be checked from here).
+ *
+ * A run directory that cannot be written (read-only, no permission, a file in the way, a full disk)
+ * fails with the file-system error's own code (CDM_READ_ONLY_FILE_SYSTEM, …) before anything else.
  */
 export async function acquireRunLock(runDir: string, options: AcquireRunLockOptions = {}): Promise<RunLock> {
-  await mkdir(runDir, { recursive: true });
   const path = join(runDir, RUN_LOCK_FILE);
+  await withFileSystemErrors(runDir, 'write', () => mkdir(runDir, { recursive: true }));
   const token = randomBytes(8).toString('hex');
   const holder: RunLockHolder = {
     pid: process.pid,
@@ -62,7 +66,7 @@ export async function acquireRunLock(runDir: string, options: AcquireRunLockOpti
   const content = `${JSON.stringify(holder, null, 2)}\n`;
   let last: RunLockHolder | undefined;
   for (let attempt = 0; attempt < 10; attempt++) {
-    if (await createExclusive(path, content, token)) return heldLock(path, holder);
+    if (await withFileSystemErrors(path, 'write', () => createExclusive(path, content, token))) return heldLock(path, holder);
     const current = await readHolder(path);
     if (current === 'gone') continue; // released meanwhile: try again
     if (current === 'unfinished') {
@@ -78,7 +82,7 @@ export async function acquireRunLock(runDir: string, options: AcquireRunLockOpti
       await rename(path, aside);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
+      throw fileSystemError(error, path, 'write');
     }
     const moved = await readFile(aside, 'utf8').catch(() => '');
     if (moved === current.text) options.onStale?.(current.holder);

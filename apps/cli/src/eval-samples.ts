@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { errors } from '@cdm/core';
-import { mixSeeds, type Cascade, type StageSampleParams } from '@cdm/cascade';
+import type { Cascade, StageSampleParams } from '@cdm/cascade';
 import type { CommandContext } from './context';
 import type { Handover, HandoverProvenance } from './handover-file';
 import { withFlagNames } from './stage-sample-flags';
@@ -31,8 +31,9 @@ export interface EvalSamples {
 }
 
 /**
- * Samples `n` images from a cascade in batches of `batch`, batch b with seed mixSeeds(seed, b), with
- * a progress bar. With `from`, only the last stage runs, conditioned on the saved hand-over; its noise
+ * Samples `n` images from a cascade in batches of `batch`, with a progress bar. Image i depends only
+ * on (seed, i) (each batch starts at `firstIndex` = its first image), so these are the images
+ * `cdm sample --seed` gives with the same classes and settings, whatever the batch size. With `from`, only the last stage runs, conditioned on the saved hand-over; its noise
  * is the noise the full run would draw, since each stage has a seed of its own.
  */
 export async function sampleForEval(ctx: CommandContext, options: EvalSamplesOptions): Promise<EvalSamples> {
@@ -47,13 +48,14 @@ export async function sampleForEval(ctx: CommandContext, options: EvalSamplesOpt
   const started = performance.now();
   const task = ctx.progress.start(`sampling ${final.resolution}×${final.resolution}${start === undefined ? '' : ` from ${from!.path} (level ${start.level})`}`, n, { unit: 'images' });
   try {
-    for (let offset = 0, b = 0; offset < n; offset += batch, b++) {
+    for (let offset = 0; offset < n; offset += batch) {
       const size = Math.min(batch, n - offset);
       const handoverImages = start === undefined ? undefined : tf.tensor4d(start.images.subarray(offset * start.size, (offset + size) * start.size), [size, ...from!.handover.imageShape]);
       try {
         const result = await withFlagNames(() => cascade.sample({
           ...(labels === undefined ? { count: size } : { classLabels: labels.slice(offset, offset + size) }),
-          seed: mixSeeds(seed, b),
+          seed,
+          firstIndex: offset,
           stages: params,
           ...(handoverImages === undefined ? {} : { handover: { stage: last, images: handoverImages, level: start!.level } }),
           ...(recorder === undefined ? {} : { onProgress: (e) => e.stage === last - 1 && recorder.onState(e.level, e.state, offset) }),

@@ -1,4 +1,4 @@
-import { errors } from '@cdm/core';
+import { MAX_SEED, errors, isSeed } from '@cdm/core';
 
 /**
  * Parsers for flag values. Each names the flag in its error (`Invalid --n: expected a positive
@@ -9,6 +9,15 @@ export function parseInteger(flag: string, value: string, min = Number.MIN_SAFE_
   const n = Number(value);
   if (value.trim() === '' || !Number.isInteger(n) || n < min) {
     throw errors.invalidArgument(flag, min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : 'an integer', value);
+  }
+  return n;
+}
+
+/** A seed: an integer in 0 … 2^53 − 1 (each its own stream); anything else is refused, never folded onto another seed. */
+export function parseSeed(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !isSeed(n)) {
+    throw errors.invalidArgument(flag, `an integer seed in 0…${MAX_SEED} (2^53 − 1)`, value);
   }
   return n;
 }

@@ -1,4 +1,4 @@
-import { LOSS_TYPES, MODEL_OUTPUT_TYPES, MODEL_VARIANCE_TYPES } from '@cdm/core';
+import { LOSS_TYPES, MAX_SEED, MODEL_OUTPUT_TYPES, MODEL_VARIANCE_TYPES } from '@cdm/core';
 import { TIMESTEP_SAMPLER_NAMES } from '@cdm/cascade';
 import { UNET_PRESETS } from '@cdm/unet';
 import { z } from 'zod';
@@ -6,6 +6,8 @@ import { z } from 'zod';
 const tuple = <T extends string>(values: readonly T[]) => values as unknown as readonly [T, ...T[]];
 const positiveInt = () => z.number().int().positive();
 const nonNegativeInt = () => z.number().int().nonnegative();
+/** Seeds are the integers 0 … 2^53 − 1, each its own stream; others are refused rather than folded onto one. */
+const seed = () => z.number().int().min(0, 'must be an integer seed in 0…2^53 − 1').max(MAX_SEED, 'must be an integer seed in 0…2^53 − 1');
 
 /** The diffusion process a stage is trained with (as in cascade.json). */
 export const diffusionSchema = z.strictObject({
@@ -76,7 +78,7 @@ export const stageSchema = z
 const proceduralSchema = z.strictObject({
   type: z.literal('procedural'),
   size: positiveInt().optional(),
-  worldSeed: z.number().int().optional(),
+  worldSeed: seed().optional(),
   supersample: positiveInt().optional(),
 });
 const imageFolderSchema = z.strictObject({
@@ -124,7 +126,7 @@ export const trainingSchema = z.strictObject({
   checkpointMinutes: z.union([z.number().positive(), z.literal(false)]).optional(),
   /** Keep the newest this many checkpoints (default 3); false keeps all. */
   keepLast: z.union([positiveInt(), z.literal(false)]).optional(),
-  seed: z.number().int().optional(),
+  seed: seed().optional(),
   logEvery: positiveInt().optional(),
   /** A held-out loss on fixed examples: from an image folder (`path`, relative to the config) or the training data under its own seed. */
   heldOut: z
@@ -132,7 +134,7 @@ export const trainingSchema = z.strictObject({
       path: z.string().min(1).optional(),
       examples: positiveInt(),
       every: positiveInt(),
-      seed: z.number().int().optional(),
+      seed: seed().optional(),
     })
     .optional(),
   /** Write a sample grid of the EMA weights to <runDir>/samples/step-NNNNNNN.png every this many steps (and at the end). */

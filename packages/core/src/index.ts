@@ -5,7 +5,9 @@
 export { CdmError, errors, isCdmError, type CdmErrorCode } from './errors';
 export { createRegistry, type Named, type Registry, type RegistryOptions } from './registry';
 export { createRegistries, defaultRegistries, type CdmPluginModule, type Registries } from './registries';
-export { createRng, type Rng, type RngState } from './rng';
+export { checkSeed, createRng, isSeed, MAX_SEED, type Rng, type RngState } from './rng';
+export { batchRng } from './batch-rng';
+export { checkBatchFits, MAX_BATCH_VALUES } from './limits';
 export { randomNormal } from './random-normal';
 export { allFinite } from './all-finite';
 export { yieldToEventLoop } from './yield-to-event-loop';

@@ -40,21 +40,52 @@ function splitmix32(seed: number): () => number {
   };
 }
 
-/** Folds any finite number (integers up to 2^53, or fractional) into 32 bits. */
-function seedWord(seed: number): number {
-  if (Number.isInteger(seed) && seed >= 0 && seed < TWO_POW_32) return seed;
-  const lo = seed % TWO_POW_32 >>> 0;
-  const hi = Math.floor(seed / TWO_POW_32) >>> 0;
-  return (lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0;
+/** The largest seed: seeds are the integers 0 … 2^53 − 1 (`Number.MAX_SAFE_INTEGER`), each its own stream. */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+/** Whether `value` is a seed: an integer in 0 … 2^53 − 1. */
+export function isSeed(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-/** Creates a generator from an integer seed or from a saved state. */
+/**
+ * Checks a seed given by a user (a flag, a config field, an option): an integer in 0 … 2^53 − 1.
+ * Anything else (negative, fractional, 2^53 and beyond, where neighbouring integers are the same
+ * number) is refused with CDM_INVALID_ARGUMENT naming `name`, rather than folded onto another seed.
+ */
+export function checkSeed(name: string, value: unknown): number {
+  if (!isSeed(value)) throw errors.invalidArgument(name, `an integer seed in 0…${MAX_SEED} (2^53 − 1)`, value);
+  return value;
+}
+
+/** murmur3's finaliser: a bijection on 32-bit words with fmix32(0) = 0. */
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A seed's low and high 32-bit words (numbers outside 0 … 2^53 − 1 are floored and folded into 64 bits). */
+function seedWords(seed: number): [number, number] {
+  if (Number.isInteger(seed) && seed >= 0 && seed < TWO_POW_32) return [seed, 0];
+  const whole = Math.floor(seed);
+  return [whole % TWO_POW_32 >>> 0, Math.floor(whole / TWO_POW_32) >>> 0];
+}
+
+/**
+ * Creates a generator from an integer seed (0 … 2^53 − 1, each a stream of its own; see `checkSeed`
+ * for checking one a user gave) or from a saved state.
+ */
 export function createRng(seed: number | RngState): Rng {
   let s0: number, s1: number, s2: number, s3: number;
   if (typeof seed === 'number') {
     if (!Number.isFinite(seed)) throw errors.invalidArgument('seed', 'a finite number', seed);
-    const next = splitmix32(seedWord(seed));
-    [s0, s1, s2, s3] = [next(), next(), next(), next()];
+    // The low word seeds splitmix32 (whose first output is a bijection of it); the high word is mixed
+    // into the last state word through a bijection with 0 ↦ 0. So every seed in 0 … 2^53 − 1 gives its
+    // own state, and seeds below 2^32 give the states they always gave.
+    const [lo, hi] = seedWords(seed);
+    const next = splitmix32(lo);
+    [s0, s1, s2, s3] = [next(), next(), next(), next() ^ fmix32(hi)];
   } else {
     if (!Array.isArray(seed) || seed.length !== 4 || seed.some((w) => !Number.isInteger(w) || w < 0 || w >= TWO_POW_32)) {
       throw errors.invalidArgument('rng state', 'four unsigned 32-bit integers', seed);

@@ -58,6 +58,8 @@ export function createAdmUnet(config: UnetConfig | ResolvedUnetConfig, options: 
     output: resolved.output,
     learnSigma: resolved.learnSigma,
     channels: resolved.inChannels,
+    imageSize: resolved.imageSize,
+    numClassEmbeddings: architecture.labelRows,
     config: resolved,
     architecture,
     parameterCount,

@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { pngCodec, tensorToImages } from '@cdm/backend-node';
-import { errors } from '@cdm/core';
+import { checkBatchFits, errors } from '@cdm/core';
 import { PROCEDURAL_CLASSES, loadCascade, proceduralDataset, type CascadeManifest } from '@cdm/cascade';
 import {
   PROCEDURAL_CLASSIFIER_ASSET,
@@ -29,14 +29,14 @@ import { captionedGrid } from '../caption-grid';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
 import { requireDemoCascade } from '../demo';
 import { sampleForEval } from '../eval-samples';
-import { fileStorage, toStoragePath } from '../file-storage';
+import { fileStorage, toStoragePath, writeFileAtomic } from '../file-storage';
 import { openLabelledFolder } from '../labelled-folder';
 import { checkClassNames, readFolderImages, sameClassNames, type Labelled } from '../eval-reference';
 import { featureMetrics } from '../eval-metrics';
 import { metricsTable } from '../eval-table';
 import { decodeHandover, encodeHandover, type Handover } from '../handover-file';
 import type { CliIo } from '../io';
-import { parseChoice, parseInteger, parseNumber } from '../parse-values';
+import { parseChoice, parseInteger, parseNumber, parseSeed } from '../parse-values';
 import { pluginImporter } from '../plugins';
 import { formatSeconds } from '../progress';
 import { readJsonFile } from '../read-json';
@@ -165,8 +165,7 @@ async function writeSampleGrid(file: string, images: Float32Array, resolution: n
   const tensor = tf.tensor4d(images.subarray(0, count * resolution * resolution * channels), [count, resolution, resolution, channels]);
   const raw = await tensorToImages(tensor).finally(() => tensor.dispose());
   const grid = captionedGrid(raw, names, columns);
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, await pngCodec().encodePng(grid));
+  await writeFileAtomic(file, await pngCodec().encodePng(grid));
 }
 
 async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flags: EvalFlags): Promise<number> {
@@ -175,10 +174,10 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
   const n = parseInteger('--n', flags.n ?? '500', 1);
   if (n < 2) throw errors.invalidArgument('--n', 'at least 2 (a covariance needs two samples)', flags.n);
   const batch = parseInteger('--batch', flags.batch ?? '50', 1);
-  const seed = parseInteger('--seed', flags.seed ?? '1');
+  const seed = parseSeed('--seed', flags.seed ?? '1');
   const datasetArg = flags.dataset ?? 'procedural';
   const folder = datasetArg === 'procedural' ? undefined : resolve(ctx.cwd, datasetArg);
-  const worldSeed = parseInteger('--world-seed', flags.worldSeed ?? String(HELD_OUT_WORLD), 0);
+  const worldSeed = parseSeed('--world-seed', flags.worldSeed ?? String(HELD_OUT_WORLD));
   const requested = parseMetrics(flags.metrics ?? METRICS.join(','));
   const k = parseInteger('--k', flags.k ?? '3', 1);
   if (requested.includes('pr') && k >= n) throw errors.invalidArgument('--k', `an integer below --n (${n})`, flags.k);
@@ -240,6 +239,7 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
     const resolution = final.resolution;
     const channels = final.channels;
     if (channels !== 1 && channels !== 3) throw errors.invalidArgument(`the last stage's channels (${final.name})`, '1 or 3 to evaluate', channels);
+    checkBatchFits('--batch', batch, resolution, channels);
     const numClasses = cascade.stages[0]!.numClasses;
     const casAsked = flags.metrics?.split(',').some((m) => m.trim() === 'cas') === true;
 
@@ -316,8 +316,7 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
     const samplingSeconds = sampled.seconds;
     if (sampled.recorded !== undefined) {
       const file = resolve(ctx.cwd, flags.saveHandover!);
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, encodeHandover(sampled.recorded));
+      await writeFileAtomic(file, encodeHandover(sampled.recorded));
       ctx.say(`Wrote ${file}: the ${n} images ${cascade.stages.at(-2)!.name} hands over, at levels ${[...sampled.recorded.levels.keys()].join(', ')}`);
     }
     if (flags.grid !== undefined) {
@@ -470,8 +469,7 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
       ...(flags.grid === undefined ? {} : { grid: resolve(ctx.cwd, flags.grid) }),
       out,
     };
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+    await writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);
     ctx.say(`Wrote ${out} in ${formatSeconds(seconds)} (sampling ${formatSeconds(samplingSeconds)})`);
     ctx.result(report);
   } finally {

@@ -6,7 +6,7 @@ import { createContext, withCommonFlags, type CommandContext, type CommonFlags }
 import { fileStorage, toStoragePath } from '../file-storage';
 import type { CliIo } from '../io';
 import { firstImageSide, openLabelledFolder } from '../labelled-folder';
-import { parseChoice, parseInteger, parseNumber } from '../parse-values';
+import { parseChoice, parseInteger, parseNumber, parseSeed } from '../parse-values';
 import { formatSeconds } from '../progress';
 import type { RunState } from './index';
 
@@ -56,7 +56,7 @@ async function runExtractorTrain(ctx: CommandContext, flags: ExtractorTrainFlags
   const batchSize = parseInteger('--batch', flags.batch ?? '64', 1);
   const lr = parseNumber('--lr', flags.lr ?? '0.002');
   if (!(lr > 0)) throw errors.invalidArgument('--lr', 'a positive number', flags.lr);
-  const seed = parseInteger('--seed', flags.seed ?? '0');
+  const seed = parseSeed('--seed', flags.seed ?? '0');
   const heldOutFraction = parseNumber('--held-out', flags.heldOut ?? '0.1');
   if (!(heldOutFraction > 0 && heldOutFraction < 1)) throw errors.invalidArgument('--held-out', 'a fraction between 0 and 1 (exclusive)', flags.heldOut);
   const limit = flags.limit === undefined ? undefined : parseInteger('--limit', flags.limit, 2);

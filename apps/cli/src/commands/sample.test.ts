@@ -150,3 +150,32 @@ describe('cdm sample, aborted', () => {
     expect(code).toBe(4);
   });
 });
+
+describe('cdm sample --batch', () => {
+  it('image i depends only on --seed and i: the same file for --n 1, --n 3, --batch 1 and --batch 2', async () => {
+    const run = async (name: string, extra: string[]) => {
+      const outDir = join(dir, name);
+      const { code, stderr, json } = await cdm(['sample', manifest, '--classes', '1', '--seed', '5', '--steps', '3,2', '--eta', '1', '--out-dir', outDir, '--no-grid', '--backend', 'tfjs-cpu', '--json', ...extra]);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const files = (await readdir(outDir)).sort();
+      return { json: json(), images: await Promise.all(files.map((f) => readFile(join(outDir, f)))), files };
+    };
+    const three = await run('n3', ['--n', '3']);
+    expect(three.files).toEqual(['000-square.png', '001-square.png', '002-square.png']);
+    expect(three.json).toMatchObject({ images: 3, batch: 3, out: null, grid: null });
+    const one = await run('n1', ['--n', '1']);
+    const batch1 = await run('b1', ['--n', '3', '--batch', '1']);
+    const batch2 = await run('b2', ['--n', '3', '--batch', '2']);
+    expect(batch2.json.batch).toBe(2);
+    expect(one.images[0]!.equals(three.images[0]!)).toBe(true);
+    for (const other of [batch1, batch2]) for (let i = 0; i < 3; i++) expect(other.images[i]!.equals(three.images[i]!), `image ${i}`).toBe(true);
+    expect(three.images[1]!.equals(three.images[0]!)).toBe(false);
+  });
+
+  it('prints one progress bar per stage and batch', async () => {
+    const { code, stderr } = await cdm(['sample', manifest, '--n', '3', '--batch', '2', '--steps', '1', '--out', join(dir, 'batched.png'), '--backend', 'tfjs-cpu']);
+    expect(code).toBe(0);
+    expect(stderr.trim().split('\n').map((l) => l.replace(/ \(\d.*\)$/, ''))).toEqual(['base 8×8 (batch 1/2): 1/1 steps', 'sr16 16×16 (batch 1/2): 1/1 steps', 'base 8×8 (batch 2/2): 1/1 steps', 'sr16 16×16 (batch 2/2): 1/1 steps']);
+  });
+});

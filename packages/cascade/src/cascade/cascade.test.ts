@@ -70,6 +70,33 @@ describe('createCascade().sample', () => {
     images.dispose();
   });
 
+  it('image i depends only on (seed, i): the same with n = 1, n = 3 or in batches started at firstIndex', async () => {
+    const cascade = createCascade(twoStages());
+    const stages = [{ sampler: 'ddpm', steps: 5 }, { sampler: 'ddim', steps: 5, eta: 1 }]; // stochastic steps too
+    const pixels = 16 * 16 * 3;
+    const images = async (labels: number[], firstIndex?: number) => {
+      const { images: x } = await cascade.sample({ classLabels: labels, seed: 11, stages, ...(firstIndex === undefined ? {} : { firstIndex }) });
+      const data = (await x.data()) as Float32Array;
+      x.dispose();
+      return Array.from({ length: labels.length }, (_, k) => Array.from(data.subarray(k * pixels, (k + 1) * pixels)));
+    };
+    const three = await images([0, 1, 2]);
+    expect((await images([0]))[0]).toEqual(three[0]);
+    const [second, third] = await images([1, 2], 1);
+    expect(second).toEqual(three[1]);
+    expect(third).toEqual(three[2]);
+    expect((await images([2], 2))[0]).toEqual(three[2]);
+    expect(three[1]).not.toEqual(three[0]);
+    // Another seed, another image; seeds are 0 … 2^53 − 1 and refused beyond.
+    const { images: other } = await cascade.sample({ classLabels: [0], seed: 2 ** 32 + 11, stages });
+    expect(Array.from(await other.data())).not.toEqual(three[0]);
+    other.dispose();
+    for (const seed of [-1, 1.5, 2 ** 53]) {
+      await expect(cascade.sample({ classLabels: [0], seed, stages })).rejects.toThrow(expect.objectContaining({ code: 'CDM_INVALID_ARGUMENT', message: expect.stringContaining('Invalid seed') }));
+    }
+    await expect(cascade.sample({ classLabels: [0], seed: 1, firstIndex: -1 })).rejects.toThrow(/Invalid firstIndex/);
+  });
+
   it('conditions the super-resolution stage on upsample(policy(previous output)) with the level', async () => {
     const baseSpy = spy(base);
     const srSpy = spy(sr);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  createRng,
+  checkBatchFits,
+  checkSeed,
   errors,
   resizeImages,
   sample,
@@ -12,8 +13,8 @@ import {
   type SamplerFactory,
 } from '@cdm/core';
 import { classifierGuidance } from '../classifier/classifier-guidance';
-import { mixSeeds } from '../datasets/mix-seeds';
 import type { Stage, StageSampleParams } from '../stage/stage';
+import { stageBatchRng } from './image-streams';
 
 export interface CascadeProgress {
   readonly stage: number;
@@ -45,7 +46,17 @@ export interface CascadeSampleOptions {
   /** One class per image (the batch size); for an unconditional cascade, pass `count` instead. */
   readonly classLabels?: readonly number[];
   readonly count?: number;
+  /**
+   * An integer in 0 … 2^53 − 1. Image k of the call draws its noise from a stream of its own, seeded
+   * by (seed, stage, firstIndex + k): the same seed gives the same image i whatever the batch size
+   * or the number of images.
+   */
   readonly seed: number;
+  /**
+   * The index of this call's first image among all images sampled with this seed (default 0): split
+   * n images into batches with firstIndex 0, B, 2B, … to get exactly the images of one call with n.
+   */
+  readonly firstIndex?: number;
   /** Per-stage choices, overriding each stage's `defaults` field by field. */
   readonly stages?: readonly StageSampleParams[];
   readonly onProgress?: (event: CascadeProgress) => void;
@@ -92,6 +103,13 @@ async function sampleCascade(stages: readonly Stage[], samplerRegistry: Registry
   const params = resolveParams(stages, options);
   const batch = options.classLabels?.length ?? options.count;
   if (!Number.isInteger(batch) || batch! < 1) throw errors.invalidArgument('classLabels', 'a non-empty list of class indices (or a positive count)', options.classLabels ?? options.count);
+  const last = stages[stages.length - 1]!;
+  checkBatchFits(options.classLabels === undefined ? 'count' : 'classLabels.length', batch!, last.resolution, last.channels);
+  checkSeed('seed', options.seed);
+  const firstIndex = options.firstIndex ?? 0;
+  if (!Number.isSafeInteger(firstIndex) || firstIndex < 0 || !Number.isSafeInteger(firstIndex + batch!)) {
+    throw errors.invalidArgument('firstIndex', 'a non-negative integer (the index of the first image)', firstIndex);
+  }
   const first = checkHandover(stages, params, batch!, options.handover);
   const labels = options.classLabels === undefined ? undefined : tf.tensor1d(Array.from(options.classLabels), 'int32');
   const timings: number[] = [];
@@ -100,7 +118,7 @@ async function sampleCascade(stages: readonly Stage[], samplerRegistry: Registry
     for (let i = first; i < stages.length; i++) {
       const stage = stages[i]!;
       const started = performance.now();
-      const rng = createRng(mixSeeds(options.seed, i)); // a stage's noise does not depend on the other stages' settings
+      const rng = stageBatchRng(options.seed, i, firstIndex, batch!); // per image and per stage: independent of the batch and of the other stages' settings
       const next = stages[i + 1];
       const nextParams = params[i + 1];
       const truncateAt = next !== undefined && nextParams?.truncate ? nextParams.augLevel ?? 0 : 0;

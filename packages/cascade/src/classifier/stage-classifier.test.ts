@@ -1,11 +1,11 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import { GaussianDiffusion, createNoiseSchedule, createRng, ddimSampler, sample } from '@cdm/core';
+import { GaussianDiffusion, createNoiseSchedule, ddimSampler, sample } from '@cdm/core';
 import { codedError } from '@cdm/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCascade } from '../cascade/cascade';
-import { mixSeeds } from '../datasets/mix-seeds';
+import { stageBatchRng } from '../cascade/image-streams';
 import { createStage } from '../stage/stage';
 import { tinyDenoiser } from '../testing/tiny-denoiser';
 import { classifierGuidance } from './classifier-guidance';
@@ -55,7 +55,7 @@ describe('a stage with a classifier', () => {
       sampler: ddimSampler.create(diffusion, { steps: 10 }),
       model: (x, t, c) => denoiser.forward(x, t, c),
       shape: [2, 8, 8, 3],
-      rng: createRng(mixSeeds(3, 0)),
+      rng: stageBatchRng(3, 0, 0, 2), // the cascade's per-image streams of stage 0
       condition: { classLabels: labels },
       classifier: classifierGuidance(classifier, classLabels, 3),
     });

@@ -132,4 +132,30 @@ describe('loadCascade', () => {
     await storage.write('cascades/broken.json', new TextEncoder().encode('{ not json'));
     await expect(loadCascade(storage, 'cascades/broken.json')).rejects.toThrow(/Invalid cascades\/broken\.json: expected a JSON file/);
   });
+
+  it('refuses a stage whose resolution or classes are not those of its network, before sampling anything', async () => {
+    const { storage } = await writeFixture();
+    const importPlugin = async () => ({ register: registerAugment });
+    const before = tf.memory().numTensors;
+    const load = async (stages: CascadeManifest['stages']) => {
+      await writeCascadeManifest(storage, 'cascades/micro/cascade.json', { ...manifest, stages });
+      return loadCascade(storage, 'cascades/micro/cascade.json', { registries: registries(), importPlugin });
+    };
+    const [base, sr] = manifest.stages as [CascadeManifest['stages'][0], CascadeManifest['stages'][0]];
+    // An 8×8 network declared at 16 (and the super-resolution stage moved along) would sample 16×16 noise.
+    await expect(load([{ ...base, resolution: 16 }, { ...sr, resolution: 32, lowResolution: 16 }])).rejects.toThrow(
+      expect.objectContaining({ code: 'CDM_INVALID_ARGUMENT', message: expect.stringContaining('stages[0]: Invalid base: resolution: expected 8, the resolution its network was built for, got 16') }),
+    );
+    // 4 classes + the null row: 3 classes with null class 3 would guide with a real class as "no class".
+    await expect(load([{ ...base, numClasses: 3, nullClass: 3 }, sr])).rejects.toThrow(
+      /stages\[0\]: Invalid base: numClasses\/nullClass: expected numClasses and nullClass that fit the network's 5 class-embedding rows \(numClasses 4 with nullClass 4, or numClasses 5 without a null class\), got "numClasses 3, nullClass 3"/,
+    );
+    const { numClasses: _n, nullClass: _c, ...unconditional } = base;
+    await expect(load([unconditional, sr])).rejects.toThrow(/numClasses\/nullClass: expected .*got "numClasses unset, nullClass unset"/);
+    await expect(load([base, { ...sr, numClasses: 4 }])).rejects.toThrow(/stages\[1\]: Invalid sr16: numClasses\/nullClass: expected no numClasses or nullClass: its network is unconditional/);
+    expect(tf.memory().numTensors).toBe(before);
+    // Without the null class the guidance row simply goes unused.
+    const { nullClass: _d, ...withoutNull } = base;
+    (await load([withoutNull, sr])).dispose();
+  });
 });

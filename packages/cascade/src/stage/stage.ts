@@ -89,6 +89,22 @@ export interface Stage {
 
 const positiveInteger = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value > 0;
 
+/**
+ * The stage's labels must index the network's class embedding: an unconditional network for a stage
+ * without classes; numClasses rows (or one more, unused, when the stage declares no null class); with
+ * a null class, numClasses + 1 rows, the last being the null class.
+ */
+function checkClassEmbeddings(name: string, rows: number | undefined, numClasses: number | undefined, nullClass: number | undefined): void {
+  if (rows === undefined) return;
+  const fits = rows === 0 ? numClasses === undefined : numClasses !== undefined && (nullClass === undefined ? numClasses === rows || numClasses === rows - 1 : numClasses + 1 === rows);
+  if (fits) return;
+  const expected =
+    rows === 0
+      ? 'no numClasses or nullClass: its network is unconditional'
+      : `numClasses and nullClass that fit the network's ${rows} class-embedding rows (numClasses ${rows - 1} with nullClass ${rows - 1}, or numClasses ${rows} without a null class)`;
+  throw errors.invalidArgument(`${name}: numClasses/nullClass`, expected, `numClasses ${numClasses ?? 'unset'}, nullClass ${nullClass ?? 'unset'}`);
+}
+
 /** Validates and completes stage options. */
 export function createStage(options: StageOptions, samplerRegistry: Registry<SamplerFactory> = defaultSamplers): Stage {
   const { resolution, channels = 3, denoiser, diffusion } = options;
@@ -96,6 +112,9 @@ export function createStage(options: StageOptions, samplerRegistry: Registry<Sam
   if (!positiveInteger(resolution)) throw errors.invalidArgument(`${name}: resolution`, 'a positive integer', resolution);
   if (!positiveInteger(channels)) throw errors.invalidArgument(`${name}: channels`, 'a positive integer', channels);
   if (denoiser.channels !== channels) throw errors.invalidArgument(`${name}: denoiser.channels`, `${channels} (the stage's channels)`, denoiser.channels);
+  if (denoiser.imageSize !== undefined && denoiser.imageSize !== resolution) {
+    throw errors.invalidArgument(`${name}: resolution`, `${denoiser.imageSize}, the resolution its network was built for`, resolution);
+  }
   if (denoiser.output !== diffusion.modelOutput) {
     throw errors.invalidArgument(`${name}: denoiser.output`, `'${diffusion.modelOutput}' (what the diffusion expects)`, denoiser.output);
   }
@@ -113,6 +132,7 @@ export function createStage(options: StageOptions, samplerRegistry: Registry<Sam
   if (nullClass !== undefined && nullClass !== numClasses) {
     throw errors.invalidArgument(`${name}: nullClass`, `numClasses (${numClasses}), the extra row for "no class"`, nullClass);
   }
+  checkClassEmbeddings(name, denoiser.numClassEmbeddings, numClasses, nullClass);
   let superResolution: Stage['superResolution'];
   if (options.lowResolution !== undefined) {
     const { lowResolution, upsample = 'bilinear', augmentation } = options;

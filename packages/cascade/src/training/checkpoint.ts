@@ -42,6 +42,13 @@ export interface LoadedCheckpoint {
   readonly ema: ReadonlyMap<string, Float32Array>;
   readonly firstMoment: ReadonlyMap<string, Float32Array>;
   readonly secondMoment: ReadonlyMap<string, Float32Array>;
+  /** The shape each tensor was saved with, per set (moments by parameter name). */
+  readonly shapes: {
+    readonly model: ReadonlyMap<string, readonly number[]>;
+    readonly ema: ReadonlyMap<string, readonly number[]>;
+    readonly firstMoment: ReadonlyMap<string, readonly number[]>;
+    readonly secondMoment: ReadonlyMap<string, readonly number[]>;
+  };
 }
 
 /** The tensors a checkpoint saves, read out of their variables. */
@@ -111,21 +118,63 @@ export async function readCheckpoint(storage: Storage, runDir: string): Promise<
     throw errors.invalidArgument(statePath, 'a JSON training state', `${text.length} characters that are not JSON`);
   }
   const state = checkState(parsed, statePath);
+  // Checkpoints are written as F32; a tensor of another dtype over the same bytes (an I32, say) is
+  // refused rather than read as garbage. Shapes are returned for the caller to check against its network.
   const load = async (path: string) => {
-    const file = readSafetensors(await storage.read(joinPath(runDir, path)));
-    return new Map([...file.tensors].map(([name, tensor]) => [name, toFloat32(tensor)] as const));
+    const source = joinPath(runDir, path);
+    const file = readSafetensors(await storage.read(source));
+    const problems = [...file.tensors].filter(([, t]) => t.dtype !== 'F32').map(([name, t]) => `${name}: dtype ${t.dtype}, expected F32`);
+    if (problems.length > 0) throw errors.checkpointMismatch(source, problems);
+    return {
+      data: new Map([...file.tensors].map(([name, tensor]) => [name, toFloat32(tensor)] as const)),
+      shapes: new Map([...file.tensors].map(([name, tensor]) => [name, tensor.shape] as const)),
+    };
   };
   const model = await load(state.files.model);
   const ema = await load(state.files.ema);
   const moments = await load(state.files.optimizer);
   const firstMoment = new Map<string, Float32Array>();
   const secondMoment = new Map<string, Float32Array>();
-  for (const [name, data] of moments) {
-    if (name.endsWith('.exp_avg_sq')) secondMoment.set(name.slice(0, -'.exp_avg_sq'.length), data);
-    else if (name.endsWith('.exp_avg')) firstMoment.set(name.slice(0, -'.exp_avg'.length), data);
-    else throw errors.checkpointMismatch(joinPath(runDir, state.files.optimizer), [`${name}: neither .exp_avg nor .exp_avg_sq`]);
+  const firstShapes = new Map<string, readonly number[]>();
+  const secondShapes = new Map<string, readonly number[]>();
+  for (const [name, data] of moments.data) {
+    const shape = moments.shapes.get(name)!;
+    if (name.endsWith('.exp_avg_sq')) {
+      secondMoment.set(name.slice(0, -'.exp_avg_sq'.length), data);
+      secondShapes.set(name.slice(0, -'.exp_avg_sq'.length), shape);
+    } else if (name.endsWith('.exp_avg')) {
+      firstMoment.set(name.slice(0, -'.exp_avg'.length), data);
+      firstShapes.set(name.slice(0, -'.exp_avg'.length), shape);
+    } else throw errors.checkpointMismatch(joinPath(runDir, state.files.optimizer), [`${name}: neither .exp_avg nor .exp_avg_sq`]);
   }
-  return { state, model, ema, firstMoment, secondMoment };
+  return {
+    state,
+    model: model.data,
+    ema: ema.data,
+    firstMoment,
+    secondMoment,
+    shapes: { model: model.shapes, ema: ema.shapes, firstMoment: firstShapes, secondMoment: secondShapes },
+  };
+}
+
+/**
+ * Checks every tensor set of a checkpoint against the network's parameters: names and shapes (a
+ * transposed [3, 8] saved for an [8, 3] parameter has the right size but is refused). Lists every
+ * problem in one CDM_CHECKPOINT_MISMATCH naming the run's state file.
+ */
+export function checkCheckpointShapes(parameters: ReadonlyMap<string, { readonly shape: readonly number[] }>, checkpoint: LoadedCheckpoint, source: string): void {
+  const problems: string[] = [];
+  for (const [set, shapes] of Object.entries(checkpoint.shapes) as [string, ReadonlyMap<string, readonly number[]>][]) {
+    for (const [name, parameter] of parameters) {
+      const shape = shapes.get(name);
+      if (shape === undefined) problems.push(`${set} ${name}: missing`);
+      else if (shape.length !== parameter.shape.length || shape.some((d, i) => d !== parameter.shape[i])) {
+        problems.push(`${set} ${name}: shape [${shape.join(', ')}], expected [${parameter.shape.join(', ')}]`);
+      }
+    }
+    for (const name of shapes.keys()) if (!parameters.has(name)) problems.push(`${set} ${name}: not a parameter of the denoiser`);
+  }
+  if (problems.length > 0) throw errors.checkpointMismatch(source, problems);
 }
 
 function checkState(value: unknown, source: string): TrainingState {

@@ -21,6 +21,7 @@ export { lowResCondition, type LowResCondition } from './low-res-condition';
 export {
   TRAINING_STATE_FILE,
   TRAINING_STATE_FORMAT,
+  checkCheckpointShapes,
   checkpointDirectory,
   readCheckpoint,
   readVariables,

@@ -1,5 +1,5 @@
 import type { Dataset, LossType, Storage } from '@cdm/core';
-import { errors } from '@cdm/core';
+import { checkBatchFits, checkSeed, errors } from '@cdm/core';
 import { mixSeeds } from '../datasets/mix-seeds';
 import type { Stage } from '../stage/stage';
 import type { AdamOptions } from './adam';
@@ -185,13 +185,14 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
   }
   if (typeof runDir !== 'string') throw errors.invalidArgument('runDir', 'a path in the storage', runDir);
   if (resume !== true && resume !== false && resume !== 'auto') throw errors.invalidArgument('resume', "true, false or 'auto'", resume);
-  if (!isNumber(seed)) throw errors.invalidArgument('seed', 'a finite number', seed);
+  checkSeed('seed', seed);
   const logEvery = options.log?.every ?? 10;
   if (!isInteger(logEvery, 1)) throw errors.invalidArgument('log.every', 'a positive integer (updates)', logEvery);
   const file = options.log?.file ?? 'log.jsonl';
   if (file !== false && (typeof file !== 'string' || file === '')) throw errors.invalidArgument('log.file', 'a file name or false', file);
 
   checkDataset(dataset, stage, 'dataset');
+  checkBatchFits(gradAccumulation === 1 ? 'batchSize' : 'batchSize / gradAccumulation', batchSize / gradAccumulation, stage.resolution, stage.channels);
   if (stage.superResolution !== undefined && stage.resolution % stage.superResolution.lowResolution !== 0) {
     throw errors.invalidArgument(
       `${stage.name}: lowResolution`,
@@ -261,7 +262,8 @@ function resolveHeldOut(heldOut: HeldOutOptions, stage: Stage, seed: number): No
   const { dataset, examples, every, raw = false } = heldOut;
   if (!isInteger(examples, 1)) throw errors.invalidArgument('heldOut.examples', 'a positive integer', examples);
   if (!isInteger(every, 1)) throw errors.invalidArgument('heldOut.every', 'a positive integer (updates)', every);
-  if (heldOut.seed !== undefined && !isNumber(heldOut.seed)) throw errors.invalidArgument('heldOut.seed', 'a finite number', heldOut.seed);
+  if (heldOut.seed !== undefined) checkSeed('heldOut.seed', heldOut.seed);
+  checkBatchFits('heldOut.examples', examples, stage.resolution, stage.channels);
   if (typeof raw !== 'boolean') throw errors.invalidArgument('heldOut.raw', 'a boolean', raw);
   if (dataset !== undefined) checkDataset(dataset, stage, 'heldOut.dataset');
   return { ...heldOut, examples, every, raw, seed: heldOut.seed ?? mixSeeds(seed, HELD_OUT_SEED_SALT) };

@@ -420,6 +420,56 @@ describe('trainStage', () => {
       await resumeAndCompare(inner, losses, 20);
     });
 
+    it('a data source that fails part-way into step 23 saves step 22 first (the half step undone), and resuming from it is identical', async () => {
+      const storage = memoryStorage();
+      const stage = baseStage({ T: 8 });
+      let calls = 0;
+      const failing = {
+        ...data16,
+        batches(options: Parameters<typeof data16.batches>[0]) {
+          const inner = data16.batches(options)[Symbol.asyncIterator]();
+          const training = options.seed === 7; // the held-out set draws with its own seed
+          return {
+            [Symbol.asyncIterator]: () => ({
+              next: async () => {
+                if (training && ++calls === 2 * 22 + 2) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }); // step 23's second micro-batch
+                return inner.next();
+              },
+              return: async () => (await inner.return?.()) ?? { done: true as const, value: undefined },
+            }),
+          };
+        },
+      };
+      const losses: number[] = [];
+      await expect(trainStage(common(stage, storage, { dataset: failing, onProgress: (e) => losses.push(e.loss) }))).rejects.toThrow('EIO');
+      stage.dispose();
+      expect((await readState(storage, 'run')).step).toBe(22);
+      await resumeAndCompare(storage, losses, 22);
+    });
+
+    it('refuses to resume from a tensor of another dtype over the same bytes, or an EMA tensor with a transposed shape', async () => {
+      const storage = memoryStorage();
+      const stage = baseStage({ T: 8 });
+      await trainStage(common(stage, storage, { steps: 10, heldOut: undefined }));
+      const state = await readState(storage, 'run');
+      const original = { model: await storage.read(`run/${state.files.model}`), ema: await storage.read(`run/${state.files.ema}`) };
+      const rewrite = async (file: 'model' | 'ema', change: (name: string, t: { dtype: string; shape: readonly number[]; data: Float32Array }) => unknown) => {
+        const { metadata, tensors } = readSafetensors(original[file]);
+        const out = new Map([...tensors].map(([name, t]) => [name, (change(name, { dtype: t.dtype, shape: t.shape, data: toFloat32(t) }) ?? { shape: t.shape, data: toFloat32(t) }) as never]));
+        await storage.write(`run/${state.files[file]}`, writeSafetensors(out, metadata));
+      };
+      const resume = () => trainStage(common(stage, storage, { steps: 12, heldOut: undefined }));
+      // time.weight [32, 8] stored as I32 with the same bytes: same length, different values.
+      await rewrite('model', (name, t) => (name === 'time.weight' ? { dtype: 'I32', shape: t.shape, data: new Int32Array(t.data.buffer) } : undefined));
+      await expectCode(resume(), 'CDM_CHECKPOINT_MISMATCH', /model\.safetensors does not match.*time\.weight: dtype I32, expected F32/s);
+      await storage.write(`run/${state.files.model}`, original.model);
+      await rewrite('ema', (name, t) => (name === 'time.weight' ? { shape: [8, 32], data: t.data } : undefined));
+      await expectCode(resume(), 'CDM_CHECKPOINT_MISMATCH', /step-0000010 does not match.*ema time\.weight: shape \[8, 32\], expected \[32, 8\]/s);
+      await storage.write(`run/${state.files.ema}`, original.ema);
+      expect((await resume()).step).toBe(12);
+      stage.dispose();
+    });
+
     it("resume: 'auto' at the target step does nothing; resume: false refuses to overwrite a run; resume: true needs one", async () => {
       const storage = memoryStorage();
       let stage = baseStage({ T: 8 });

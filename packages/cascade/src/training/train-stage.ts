@@ -12,6 +12,7 @@ import {
 import { createAdam } from './adam';
 import {
   TRAINING_STATE_FILE,
+  checkCheckpointShapes,
   checkpointDirectory,
   findNonFinite,
   readCheckpoint,
@@ -125,6 +126,7 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
           throw errors.invalidArgument(key, `${JSON.stringify(state.settings[key])}, as in the run being resumed (${statePath})`, settings[key]);
         }
       }
+      checkCheckpointShapes(parameters, existing, joinPath(runDir, checkpointDirectory(state.step)));
       assignWeights(parameters, existing.model, joinPath(runDir, state.files.model));
       adam.load({ updates: state.optimizer.updates, firstMoment: existing.firstMoment, secondMoment: existing.secondMoment });
       ema.load(state.ema.updates, existing.ema);
@@ -207,8 +209,15 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
 
     iterator = o.dataset.batches({ batchSize: microBatchSize, seed: o.seed, start: examplesSeen })[Symbol.asyncIterator]();
     const source = iterator;
+    let dataFailed = false;
     const nextBatch = async () => {
-      const next = await source.next();
+      let next: IteratorResult<DataBatch>;
+      try {
+        next = await source.next();
+      } catch (error) {
+        dataFailed = true; // the data source broke (an unreadable file, a disk gone): see below
+        throw error;
+      }
       if (next.done === true) throw errors.invalidArgument('dataset', 'an endless stream of batches', `a stream that ended after ${examplesSeen} examples`);
       return next.value;
     };
@@ -220,6 +229,8 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
         throw errors.aborted(`Training ${stage.name} at step ${step} (last checkpoint: ${lastCheckpoint ?? 'none'})`);
       }
       const lr = learningRate(o.learningRate, step);
+      const rngAtStep = rng.state();
+      const timestepsAtStep = timestepSampler.state();
       const record = await trainingStep(
         {
           stage,
@@ -236,7 +247,17 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
           },
         },
         lr,
-      );
+      ).catch(async (error: unknown) => {
+        // The data failed part-way into a step: nothing was updated yet, so undo the step's random
+        // draws and save what the steps since the last checkpoint learned, then report the error.
+        if (dataFailed && lastCheckpoint !== joinPath(runDir, checkpointDirectory(step)) && step > 0) {
+          rng = createRng(rngAtStep);
+          timestepSampler.loadState(timestepsAtStep);
+          if (accumulator.pending > 0) await flushLog().catch(() => {});
+          await save().catch(() => {}); // a save that fails too (the same disk) leaves the last checkpoint as it was
+        }
+        throw error;
+      });
       step++;
       examplesSeen += o.batchSize;
       losses.push(record.loss);

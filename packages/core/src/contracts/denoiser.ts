@@ -29,6 +29,18 @@ export interface Denoiser {
   /** Image channels C of x_t. */
   readonly channels: number;
   /**
+   * Optional: the resolution the network was built for (its attention and down-sampling levels
+   * depend on it). A stage of another resolution is refused. Leave it out for a network that takes
+   * any size.
+   */
+  readonly imageSize?: number;
+  /**
+   * Optional: how many class labels the network embeds, labels 0…n−1 (with classifier-free guidance
+   * the last one is the null class); 0 for an unconditional network. A stage whose numClasses and
+   * nullClass call for another count is refused, so labels never index the wrong rows.
+   */
+  readonly numClassEmbeddings?: number;
+  /**
    * x_t: [B, H, W, C]; t: int32 [B] timesteps of the trained process (a respaced sampler maps its
    * indices before calling). Returns [B, H, W, C] or [B, H, W, 2C].
    */

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_CODES } from './exit-codes';
 import type { CliIo } from './io';
 import { reportError } from './report-error';
+import { usageErrorDocument } from './usage-error';
 import { registerCommands } from './commands';
 import { CLI_VERSION } from './version';
 
@@ -31,7 +32,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has already printed its message (unknown option, missing argument, help).
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT_CODES.ok : EXIT_CODES.usage;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_CODES.ok;
+      if (argv.includes('--json')) {
+        const first = argv.find((a) => !a.startsWith('-'));
+        const command = program.commands.find((c) => c.name() === first)?.name();
+        io.stdout.write(`${JSON.stringify(usageErrorDocument(error, command), null, 2)}\n`);
+      }
+      return EXIT_CODES.usage;
     }
     const reported = reportError(error);
     if (argv.includes('--json')) io.stdout.write(`${JSON.stringify({ ok: false, exitCode: reported.exitCode, error: reported.json }, null, 2)}\n`);

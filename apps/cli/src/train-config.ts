@@ -1,5 +1,5 @@
 import { LOSS_TYPES, MAX_SEED, MODEL_OUTPUT_TYPES, MODEL_VARIANCE_TYPES } from '@cdm/core';
-import { TIMESTEP_SAMPLER_NAMES } from '@cdm/cascade';
+import { LEARNING_RATE_SCHEDULES, TIMESTEP_SAMPLER_NAMES } from '@cdm/cascade';
 import { UNET_PRESETS } from '@cdm/unet';
 import { z } from 'zod';
 
@@ -116,6 +116,10 @@ export const trainingSchema = z.strictObject({
   gradAccumulation: positiveInt().optional(),
   lr: z.number().positive(),
   warmup: nonNegativeInt().optional(),
+  /** After warmup: constant (default) or cosine decay from lr to minLr at update lrDecaySteps (default: steps). */
+  lrSchedule: z.enum(tuple(LEARNING_RATE_SCHEDULES)).optional(),
+  minLr: z.number().nonnegative().optional(),
+  lrDecaySteps: positiveInt().optional(),
   ema: z.number().min(0).max(1).optional(),
   emaWarmup: z.boolean().optional(),
   gradClip: z.number().positive().optional(),
@@ -158,6 +162,13 @@ export const trainConfigSchema = z
     const { gradAccumulation = 1, batchSize } = config.training;
     if (batchSize % gradAccumulation !== 0) {
       ctx.addIssue({ code: 'custom', path: ['training', 'gradAccumulation'], message: `must divide batchSize (${batchSize})` });
+    }
+    const { lrSchedule = 'constant', minLr, lrDecaySteps, lr } = config.training;
+    if (lrSchedule !== 'cosine') {
+      if (minLr !== undefined) ctx.addIssue({ code: 'custom', path: ['training', 'minLr'], message: 'applies to lrSchedule "cosine" only' });
+      if (lrDecaySteps !== undefined) ctx.addIssue({ code: 'custom', path: ['training', 'lrDecaySteps'], message: 'applies to lrSchedule "cosine" only' });
+    } else if (minLr !== undefined && minLr > lr) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'minLr'], message: `must not exceed lr (${lr})` });
     }
     if ((config.training.classDropout ?? 0) > 0 && config.stage.nullClass === undefined) {
       ctx.addIssue({ code: 'custom', path: ['training', 'classDropout'], message: 'needs stage.nullClass (classifier-free guidance trains a "no class" label)' });

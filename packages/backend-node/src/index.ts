@@ -20,7 +20,7 @@ export { nativeConv2d } from './kernels/native/conv2d';
 export { nativeConv2dBackpropFilter } from './kernels/native/conv2d-backprop-filter';
 export { nativeConv2dBackpropInput } from './kernels/native/conv2d-backprop-input';
 export { NATIVE_KERNELS, nativeKernelThreads, registerNativeKernels, unregisterNativeKernels } from './kernels/native/register-native-kernels';
-export { loadNativeAddon, type NativeAddon, type NativeAddonStatus } from './native/native-addon';
+export { loadNativeAddon, NATIVE_BUILD_HINT, type NativeAddon, type NativeAddonStatus } from './native/native-addon';
 export { MAX_NATIVE_THREADS, resolveNativeThreads } from './native/native-threads';
 export { unsortedSegmentSum } from './kernels/wasm/unsorted-segment-sum';
 export { installWasmMemoryGuard, wasmHeapBytes, wasmOutOfMemoryError } from './memory/wasm-memory-guard';

@@ -40,6 +40,7 @@ import { parseChoice, parseInteger, parseNumber, parseSeed } from '../parse-valu
 import { pluginImporter } from '../plugins';
 import { formatSeconds } from '../progress';
 import { readJsonFile } from '../read-json';
+import { resolvedStageParams } from '../resolved-params';
 import { parseStageSampleFlags, withStageSampleFlags, type StageSampleFlags } from '../stage-sample-flags';
 import type { RunState } from './index';
 
@@ -459,7 +460,7 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
           ? { dataset: 'procedural', worldSeed, classes: distinct.map((c) => PROCEDURAL_CLASSES[c]), count: n, referenceStatistics: reference.path, cached: reference.cached }
           : { dataset: 'image-folder', path: folder!, classes: folderData.classNames, count: n, images: folderData.size, seed: 0, channels, referenceStatistics: null, cached: false },
       intervals: { level: 0.95, bootstrapResamples: resamples, seed },
-      stages: cascade.stages.map((s, i) => ({ name: s.name, resolution: s.resolution, params: params[i] })),
+      stages: cascade.stages.map((s, i) => ({ name: s.name, resolution: s.resolution, params: params[i], resolved: resolvedStageParams(s, params[i]!, ctx.registries) })),
       ...(handover === undefined
         ? {}
         : { handover: { file: resolve(ctx.cwd, flags.handover!), level: sampled.level, note: `Only the last stage was sampled; the stages below it ran once, as recorded here.`, ...handover.provenance } }),

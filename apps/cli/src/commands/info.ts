@@ -7,6 +7,7 @@ import { createContext, withCommonFlags, type CommandContext, type CommonFlags }
 import type { CliIo } from '../io';
 import { CLI_VERSION } from '../version';
 import type { RunState } from './index';
+import { runCascadeInfo, type CascadeFlags } from './info-cascade';
 
 /** The largest heap a 32-bit WebAssembly module can have. */
 const WASM_MAX_HEAP = 4 * 1024 ** 3;
@@ -23,9 +24,12 @@ export interface BackendReport {
 
 export function registerInfo(program: Command, io: CliIo, state: RunState): void {
   withCommonFlags(program.command('info'))
-    .description('Node version, backends (which run here, and why the others do not), threads, WASM heap')
-    .action(async (flags: CommonFlags) => {
-      state.exitCode = await runInfo(createContext(io, flags));
+    .description('Node version, backends (which run here, and why the others do not), threads, WASM heap; with a cascade.json (or --demo): its classes and stages')
+    .argument('[cascade]', "a cascade.json: list its classes and each stage's resolution, network size, sampling defaults and augmentation")
+    .option('--demo', 'the demo cascade bundled with @cdm/cli')
+    .action(async (cascade: string | undefined, flags: CommonFlags & CascadeFlags) => {
+      const ctx = createContext(io, flags);
+      state.exitCode = cascade !== undefined || flags.demo === true ? await runCascadeInfo(ctx, cascade, flags) : await runInfo(ctx);
     });
 }
 

@@ -12,6 +12,7 @@ import { parseChoice, parseInteger, parseSeed } from '../parse-values';
 import { pluginImporter } from '../plugins';
 import { formatSeconds } from '../progress';
 import { readJsonFile } from '../read-json';
+import { resolvedStageParams } from '../resolved-params';
 import { parseStageSampleFlags, withFlagNames, withStageSampleFlags, type StageSampleFlags } from '../stage-sample-flags';
 import type { RunState } from './index';
 
@@ -217,7 +218,7 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
       grid: gridInfo,
       files,
       loadSeconds,
-      stages: timings.map((t, i) => ({ ...t, params: params[i] })),
+      stages: timings.map((t, i) => ({ ...t, params: params[i], resolved: resolvedStageParams(stages[i]!, params[i]!, ctx.registries) })),
     });
   } finally {
     loaded.dispose();

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { errors, joinPath } from '@cdm/core';
 import { readCheckpoint, trainStage } from '@cdm/cascade';
+import { removeStaleTemporaryFiles } from '@cdm/backend-node';
+import { loadNativeAddon, nativeKernelThreads } from '@cdm/backend-node';
 import { buildStage, createDenoiser } from '../build-stage';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
 import { fileStorage, toStoragePath } from '../file-storage';
@@ -11,6 +13,7 @@ import { parseInteger } from '../parse-values';
 import { pluginImporter } from '../plugins';
 import { formatDatasetSummary } from '../dataset-summary';
 import { openDataset } from '../open-dataset';
+import { nativeKernelWarning } from '../native-warning';
 import { formatSeconds } from '../progress';
 import { readJsonFile, validate } from '../read-json';
 import { rebasePlugin, writeStageFile } from '../stage-file';
@@ -40,6 +43,9 @@ async function runTrain(ctx: CommandContext, configArg: string, flags: TrainFlag
   // One training per run directory at a time: released on every way out (a second Ctrl-C included).
   const lock = await lockRunDirectory(resolve(dirname(configPath), config.runDir), `cdm train ${configArg}`, ctx.io.stderr);
   try {
+    // Temporary files that killed atomic writes left (only ones older than this process: the lock keeps other writers out).
+    const stale = await removeStaleTemporaryFiles(resolve(dirname(configPath), config.runDir), { olderThan: performance.timeOrigin });
+    if (stale.length > 0) ctx.say(`Removed ${stale.length} temporary file${stale.length === 1 ? '' : 's'} left by interrupted writes`);
     return await trainLocked(ctx, configPath, config, flags);
   } finally {
     await lock.release();
@@ -53,6 +59,8 @@ async function trainLocked(ctx: CommandContext, configPath: string, config: Trai
   await registerPlugins(plugins, ctx.registries, pluginImporter(configDir, ctx.cwd), configPath);
   const { backend } = await ctx.useBackend();
   if (!backend.capabilities.training) throw errors.invalidArgument('--backend', 'a backend that can train', backend.name);
+  const nativeWarning = nativeKernelWarning(tf.getBackend(), nativeKernelThreads('wasm'), loadNativeAddon());
+  if (nativeWarning !== undefined) ctx.io.stderr.write(`${nativeWarning}\n`);
   const { dataset, classNames, summary } = await openDataset(config.dataset, config.stage.resolution, configDir, {
     env: ctx.env,
     progress: ctx.progress,
@@ -99,6 +107,9 @@ async function trainLocked(ctx: CommandContext, configPath: string, config: Trai
         runDir: toStoragePath(runDir),
         ...optional('gradAccumulation', t.gradAccumulation),
         ...optional('warmup', t.warmup),
+        ...optional('lrSchedule', t.lrSchedule),
+        ...optional('minLr', t.minLr),
+        ...optional('lrDecaySteps', t.lrDecaySteps),
         ...optional('ema', t.ema),
         ...optional('emaWarmup', t.emaWarmup),
         ...optional('gradClip', t.gradClip),

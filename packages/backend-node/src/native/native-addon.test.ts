@@ -117,7 +117,7 @@ describe('the native addon', () => {
         writeFileSync(join(folder, 'cdm-native.json'), JSON.stringify({ ...record, cpuFlags: 'sse sse2' }));
         const refused = readNativeAddon(copy, true);
         expect(refused.available).toBe(false);
-        expect(refused.available ? '' : refused.reason).toMatch(/built for another CPU.*npm run build:native/);
+        expect(refused.available ? '' : refused.reason).toMatch(/built for another CPU.*npm rebuild @cdm\/backend-node/);
         writeFileSync(join(folder, 'cdm-native.json'), JSON.stringify(record));
         expect(readNativeAddon(copy, true).available).toBe(true);
       });
@@ -125,7 +125,7 @@ describe('the native addon', () => {
       it('is refused without its record, and a missing file says how to build it', () => {
         rmSync(join(folder, 'cdm-native.json'), { force: true });
         expect(readNativeAddon(join(folder, 'cdm-native.node'), true)).toMatchObject({ available: false, reason: expect.stringMatching(/build record .* is missing/) });
-        expect(readNativeAddon(join(folder, 'nothing.node'), true)).toMatchObject({ available: false, reason: expect.stringMatching(/missing.*npm run build:native/) });
+        expect(readNativeAddon(join(folder, 'nothing.node'), true)).toMatchObject({ available: false, reason: expect.stringMatching(/missing.*npm rebuild @cdm\/backend-node/) });
       });
     });
   });

@@ -48,7 +48,9 @@ export type NativeAddonStatus =
   | { readonly available: true; readonly addon: NativeAddon; readonly isa: string; readonly path: string }
   | { readonly available: false; readonly reason: string };
 
-const BUILD_HINT = 'build them with `npm run build:native -w @cdm/backend-node` (needs a C++ compiler)';
+/** How to build them from a project that installed this package (the repo's own `npm run build:native` works only here). */
+export const NATIVE_BUILD_HINT =
+  "build them with `npm rebuild @cdm/backend-node` (needs a C++ compiler; pnpm and npm 11 must be allowed to run its install script: see @cdm/backend-node's README)";
 
 /** Where the package's native build lives: `native/build/` next to its package.json. */
 function buildFolder(): string | undefined {
@@ -97,7 +99,7 @@ function load(): NativeAddonStatus {
   const override = process.env.CDM_NATIVE_ADDON;
   if (override !== undefined && override.trim() !== '') return readNativeAddon(override, false); // empty: as if unset
   const folder = buildFolder();
-  return folder === undefined ? { available: false, reason: `not built; ${BUILD_HINT}` } : readNativeAddon(join(folder, 'cdm-native.node'), true);
+  return folder === undefined ? { available: false, reason: `not built; ${NATIVE_BUILD_HINT}` } : readNativeAddon(join(folder, 'cdm-native.node'), true);
 }
 
 /**
@@ -105,23 +107,23 @@ function load(): NativeAddonStatus {
  * name this machine's CPU and architecture. Exported for tests; use `loadNativeAddon`.
  */
 export function readNativeAddon(path: string, checkBuild: boolean): NativeAddonStatus {
-  if (!existsSync(path)) return { available: false, reason: `not built (${path} is missing); ${BUILD_HINT}` };
+  if (!existsSync(path)) return { available: false, reason: `not built (${path} is missing); ${NATIVE_BUILD_HINT}` };
   if (checkBuild) {
     const stamp = join(dirname(path), 'cdm-native.json');
     try {
       const built = JSON.parse(readFileSync(stamp, 'utf8')) as { cpu?: string; cpuFlags?: string; arch?: string };
       const cpu = os.cpus()[0]?.model ?? 'unknown';
       if (built.cpu !== cpu || built.cpuFlags !== cpuFlags() || built.arch !== process.arch) {
-        return { available: false, reason: `built for another CPU (${built.cpu}, ${built.arch}; this one is ${cpu}, ${process.arch}); ${BUILD_HINT}` };
+        return { available: false, reason: `built for another CPU (${built.cpu}, ${built.arch}; this one is ${cpu}, ${process.arch}); ${NATIVE_BUILD_HINT}` };
       }
     } catch {
-      return { available: false, reason: `its build record ${stamp} is missing or unreadable; ${BUILD_HINT}` };
+      return { available: false, reason: `its build record ${stamp} is missing or unreadable; ${NATIVE_BUILD_HINT}` };
     }
   }
   try {
     const addon = createRequire(join(dirname(path), 'index.js'))(path) as NativeAddon;
     return { available: true, addon, isa: addon.info().isa, path };
   } catch (error) {
-    return { available: false, reason: `${path} did not load (${error instanceof Error ? error.message : String(error)}); ${BUILD_HINT}` };
+    return { available: false, reason: `${path} did not load (${error instanceof Error ? error.message : String(error)}); ${NATIVE_BUILD_HINT}` };
   }
 }

@@ -57,7 +57,10 @@ export async function graphModelExtractor(options: GraphModelExtractorOptions): 
   try {
     converter = await import('@tensorflow/tfjs-converter');
   } catch (cause) {
-    throw errors.notAvailable('Loading tfjs graph models', `Install @tensorflow/tfjs-converter@^4.22.0 next to @tensorflow/tfjs-core (${(cause as Error).message})`);
+    throw errors.notAvailable(
+      'Loading tfjs graph models (@tensorflow/tfjs-converter)',
+      `Install the optional peer dependency next to @tensorflow/tfjs-core: npm i @tensorflow/tfjs-converter@^4.22.0 (it did not load: ${(cause as Error).message})`,
+    );
   }
   const handler: tf.io.IOHandler =
     typeof source === 'string'

@@ -60,7 +60,7 @@ export async function sampleSnapshot(options: SampleSnapshotOptions): Promise<(c
         const handover = tf.tensor4d(inputs.images, [inputs.count, low, low, stage.channels]);
         owned.push(handover);
         // A stand-in for the stage below (never run: sampling starts at this stage from the hand-over).
-        const below: Stage = { ...stage, name: 'input', resolution: low, superResolution: undefined, numClasses: undefined, nullClass: undefined, classifier: undefined };
+        const below: Stage = { ...stage, name: 'input', resolution: low, superResolution: undefined, numClasses: undefined, nullClass: undefined, classifier: undefined, defaults: { sampler: stage.defaults.sampler } };
         const result = await createCascade([below, stage]).sample({
           ...(labels === undefined ? { count: inputs.count } : { classLabels: labels }),
           seed,

@@ -95,6 +95,7 @@ describe('cdm train: watching a run', () => {
         augmentation: { name: 'gaussian-noise', options: { maxLevel: 2, schedule: { name: 'cosine', numTimesteps: 4 } } },
         denoiser: { type: 'adm-unet', config: { ...micro({ imageSize: 16, attentionResolutions: [8] }), seed: 2 } },
         diffusion: { schedule: 'cosine', timesteps: 4 },
+        defaults: { augLevel: 1 }, // the stage's own default level: the grid's input stand-in must not inherit it
       },
       dataset: { type: 'procedural', size: 20 },
       training: { steps: 1, batchSize: 2, lr: 1e-3, sampleEvery: 1, heldOut: { examples: 3, every: 1 } },

@@ -19,6 +19,8 @@ export interface TrainExtrasInput {
   readonly runDir: string;
   /** Called with each sample grid written. */
   readonly onSampleGrid?: (path: string) => void;
+  /** Called when a sample grid could not be made: a grid is for watching, so training goes on. */
+  readonly onSampleGridFailed?: (step: number, error: unknown) => void;
 }
 
 type Extras = Pick<TrainStageOptions, 'checkpointMinutes' | 'keepLast' | 'heldOut' | 'snapshot' | 'init'>;
@@ -54,7 +56,17 @@ export async function trainExtras(input: TrainExtrasInput): Promise<Extras> {
       seed: t.seed ?? 0,
       ...(input.onSampleGrid === undefined ? {} : { onWritten: input.onSampleGrid }),
     });
-    extras.snapshot = { every: t.sampleEvery, run };
+    extras.snapshot = {
+      every: t.sampleEvery,
+      run: async (context) => {
+        try {
+          await run(context);
+        } catch (error) {
+          if (context.signal?.aborted === true) throw error;
+          input.onSampleGridFailed?.(context.step, error);
+        }
+      },
+    };
   }
   if (t.init !== undefined) extras.init = initWeights(resolve(configDir, t.init), config.stage.denoiser.type, input.denoiser, input.registries);
   return extras;

@@ -85,6 +85,18 @@ describe('cdm train: watching a run', () => {
     expect(stderr).toContain('[CDM_CLASS_MISMATCH]');
   });
 
+  it('goes on training when a sample grid cannot be written, with a warning', async () => {
+    const stage = { ...microBaseConfig().stage, diffusion: { schedule: 'cosine', timesteps: 4 } };
+    const config = await write('grid-fails.json', microBaseConfig({ runDir: 'runs/grid-fails', stage, training: { ...training, sampleEvery: 2 } }));
+    await mkdir(join(dir, 'runs/grid-fails'), { recursive: true });
+    await writeFile(join(dir, 'runs/grid-fails/samples'), 'a file where the grids folder would go');
+    const { code, stderr } = await cdm(['train', config, '--backend', 'tfjs-cpu']);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/Warning: no sample grid at step 2 \(training goes on\)/);
+    expect(stderr).toMatch(/Warning: no sample grid at step 4 /);
+    expect(JSON.parse(await readFile(join(dir, 'runs/grid-fails/state.json'), 'utf8')).step).toBe(4);
+  });
+
   it('writes super-resolution grids: the low-resolution inputs above the samples', async () => {
     const config = await write('sr-grid.json', {
       runDir: 'runs/sr-grid',

@@ -92,6 +92,7 @@ async function trainLocked(ctx: CommandContext, configPath: string, config: Trai
       registries: ctx.registries,
       storage,
       runDir: toStoragePath(runDir),
+      onSampleGridFailed: (step, error) => ctx.io.stderr.write(`Warning: no sample grid at step ${step} (training goes on): ${error instanceof Error ? error.message : String(error)}\n`),
     });
     const task = ctx.progress.start(`train ${stage.name}`, steps, { initial: startStep });
     let heldOutLoss: number | undefined;

@@ -19,7 +19,7 @@
 # docs/ablation/fashion/{runs,stages,logs} are links to it, made here.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-CDM="node apps/cli/dist/cli.js"
+CDM="${CDM:-node apps/cli/dist/cli.js}"  # CDM=… runs another build (e.g. a stable checkout while this one changes)
 RUNS=(base14 sr28-none sr28-noise sr28-noise-blur)
 KEEP="${CDM_ABLATION_DIR:-$HOME/.cache/cdm/ablation/fashion}"
 for dir in runs stages logs; do

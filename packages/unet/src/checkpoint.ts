@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { readSafetensors, writeSafetensors, type Storage } from '@cdm/core';
+import { openSafetensors, readSafetensors, writeSafetensors, type Storage } from '@cdm/core';
 import { CONFIG_FILE, EMA_FILE, MODEL_FILE, checkpointPath, readCheckpointConfig } from './checkpoint-files';
 import { resolveUnetConfig, type ResolvedUnetConfig } from './config';
-import { assignParameters, exportStateDict, importStateDict } from './state-dict';
+import { assignParameters, exportStateDict, importStateDict, loadStateDict } from './state-dict';
 import { createAdmUnet, type AdmUnet } from './unet';
 
 /** The factory name a checkpoint's config.json records. */
@@ -61,11 +61,11 @@ export async function readUnetConfig(storage: Storage, dir: string, signal?: Abo
 export async function loadUnet(storage: Storage, dir: string, options: LoadUnetOptions = {}): Promise<AdmUnet> {
   const config = await readUnetConfig(storage, dir, options.signal);
   const file = checkpointPath(dir, (options.weights ?? 'model') === 'ema' ? EMA_FILE : MODEL_FILE);
-  const bytes = await storage.read(file, options.signal === undefined ? {} : { signal: options.signal });
-  const { tensors } = readSafetensors(bytes);
+  // By ranges where the storage can: the header is checked against the network before any tensor is read.
+  const weights = await openSafetensors(storage, file, options.signal === undefined ? {} : { signal: options.signal });
   const model = createAdmUnet(config, { initialize: 'zeros' });
   try {
-    assignParameters(model.parameters(), importStateDict(model.architecture.parameters, tensors, file));
+    await loadStateDict(model.architecture.parameters, model.parameters(), weights, file);
   } catch (error) {
     model.dispose();
     throw error;

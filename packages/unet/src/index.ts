@@ -35,7 +35,7 @@ export {
   type SaveUnetOptions,
   type UnetCheckpointConfig,
 } from './checkpoint';
-export { exportStateDict, importStateDict, assignParameters } from './state-dict';
+export { exportStateDict, importStateDict, assignParameters, checkStateDict, loadStateDict } from './state-dict';
 export { fromTorchLayout, toTorchLayout } from './torch-layout';
 export { UNET_PRESETS, type UnetPresetName } from './presets';
 export { admUnet, registerUnet } from './factory';

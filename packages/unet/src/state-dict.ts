@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { errors, toFloat32, type SafetensorsTensor, type SafetensorsTensorInput } from '@cdm/core';
+import { errors, toFloat32, type SafetensorsSource, type SafetensorsTensor, type SafetensorsTensorInput } from '@cdm/core';
 import type { ParameterSpec } from './architecture';
 import { fromTorchLayout, toTorchLayout } from './torch-layout';
 
@@ -41,8 +41,21 @@ export function importStateDict(
   source: string,
   ignore: (name: string) => boolean = () => false,
 ): Map<string, Float32Array> {
+  checkStateDict(specs, tensors, source, ignore);
+  return new Map(specs.map((spec) => [spec.name, fromTorchLayout(spec, toFloat32(tensors.get(spec.name)!, spec.name))] as const));
+}
+
+/**
+ * The checks of `importStateDict` on names, shapes and dtypes alone (a safetensors header is
+ * enough), so a file that does not fit is refused before any tensor is read.
+ */
+export function checkStateDict(
+  specs: readonly ParameterSpec[],
+  tensors: ReadonlyMap<string, { readonly dtype: string; readonly shape: readonly number[] }>,
+  source: string,
+  ignore: (name: string) => boolean = () => false,
+): void {
   const problems: string[] = [];
-  const out = new Map<string, Float32Array>();
   const known = new Set<string>();
   for (const spec of specs) {
     known.add(spec.name);
@@ -59,15 +72,31 @@ export function importStateDict(
     }
     if (tensor.dtype !== 'F32' && tensor.dtype !== 'F16' && tensor.dtype !== 'BF16' && tensor.dtype !== 'F64') {
       problems.push(`"${spec.name}" has dtype ${tensor.dtype}, expected a float type`);
-      continue;
     }
-    out.set(spec.name, fromTorchLayout(spec, toFloat32(tensor, spec.name)));
   }
   for (const name of tensors.keys()) {
     if (!known.has(name) && !ignore(name)) problems.push(`unexpected tensor "${name}"`);
   }
   if (problems.length > 0) throw errors.checkpointMismatch(source, problems);
-  return out;
+}
+
+/**
+ * Loads an opened safetensors file into the network: the header is checked first (`checkStateDict`),
+ * then each tensor is read, converted and assigned in turn, so no more than one tensor of the file
+ * is held at a time whatever its size.
+ */
+export async function loadStateDict(
+  specs: readonly ParameterSpec[],
+  variables: ReadonlyMap<string, tf.Variable>,
+  file: SafetensorsSource,
+  source: string,
+  ignore: (name: string) => boolean = () => false,
+): Promise<void> {
+  checkStateDict(specs, file.entries, source, ignore);
+  for (const spec of specs) {
+    const values = fromTorchLayout(spec, toFloat32(await file.read(spec.name), spec.name));
+    assignParameters(variables, new Map([[spec.name, values]]));
+  }
 }
 
 /** Assigns converted values (from `importStateDict`) to the network's variables. */

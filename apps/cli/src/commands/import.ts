@@ -1,8 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { errors, isTorchCheckpoint, readSafetensors, readTorchCheckpoint, type SafetensorsTensor } from '@cdm/core';
-import { UNET_DENOISER_NAME, assignParameters, createAdmUnet, importStateDict, saveUnet, type AdmUnet } from '@cdm/unet';
+import { errors, isTorchCheckpoint, openSafetensors, readTorchCheckpoint, type SafetensorsSource } from '@cdm/core';
+import { UNET_DENOISER_NAME, assignParameters, createAdmUnet, importStateDict, loadStateDict, saveUnet, type AdmUnet } from '@cdm/unet';
 import { z } from 'zod';
 import { buildStage, unetConfigFor } from '../build-stage';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
@@ -42,22 +42,25 @@ export function registerImport(program: Command, io: CliIo, state: RunState): vo
     });
 }
 
-async function readWeights(path: string, what: string): Promise<Uint8Array> {
+/**
+ * A checkpoint file, opened: a torch.save archive (found by its ZIP or legacy magic, so the extension
+ * does not matter; read whole, its pickle never run) or safetensors, opened by its header and read
+ * tensor by tensor in ranges, so files over 2 GiB (guided-diffusion's 256×256 U-Net) import too.
+ */
+type Weights = { readonly kind: 'pt'; readonly bytes: Uint8Array } | { readonly kind: 'safetensors'; readonly source: SafetensorsSource };
+
+async function openWeights(path: string, what: string): Promise<Weights> {
   const info = await stat(path).catch(() => undefined);
   if (info === undefined || !info.isFile()) throw errors.notFound(path, `the file system (${what})`);
-  return new Uint8Array(await readFile(path));
+  const storage = fileStorage();
+  const head = await storage.readRange!(toStoragePath(path), 0, 64);
+  if (isTorchCheckpoint(head)) return { kind: 'pt', bytes: await storage.read(toStoragePath(path)) };
+  return { kind: 'safetensors', source: await openSafetensors(storage, toStoragePath(path)) };
 }
 
-/**
- * The tensors of a checkpoint file: a torch.save archive (found by its ZIP or legacy magic, so the
- * extension does not matter) or safetensors. The .pt reader runs nothing from the file.
- */
-function checkpointTensors(bytes: Uint8Array): ReadonlyMap<string, SafetensorsTensor> {
-  return (isTorchCheckpoint(bytes) ? readTorchCheckpoint(bytes) : readSafetensors(bytes)).tensors;
-}
-
-function loadWeights(net: AdmUnet, bytes: Uint8Array, source: string): void {
-  assignParameters(net.parameters(), importStateDict(net.architecture.parameters, checkpointTensors(bytes), source));
+async function loadWeights(net: AdmUnet, weights: Weights, source: string): Promise<void> {
+  if (weights.kind === 'safetensors') await loadStateDict(net.architecture.parameters, net.parameters(), weights.source, source);
+  else assignParameters(net.parameters(), importStateDict(net.architecture.parameters, readTorchCheckpoint(weights.bytes).tensors, source));
 }
 
 async function runImport(ctx: CommandContext, modelArg: string, flags: ImportFlags): Promise<number> {
@@ -68,16 +71,16 @@ async function runImport(ctx: CommandContext, modelArg: string, flags: ImportFla
   if (config.stage.denoiser.type !== UNET_DENOISER_NAME) {
     throw errors.invalidArgument(`${configPath}: stage.denoiser.type`, `"${UNET_DENOISER_NAME}" (import reads the reference U-Net's checkpoints)`, config.stage.denoiser.type);
   }
-  const modelBytes = await readWeights(modelPath, 'the model weights');
-  const emaBytes = flags.ema === undefined ? undefined : await readWeights(resolve(ctx.cwd, flags.ema), 'the EMA weights');
+  const modelWeights = await openWeights(modelPath, 'the model weights');
+  const emaWeights = flags.ema === undefined ? undefined : await openWeights(resolve(ctx.cwd, flags.ema), 'the EMA weights');
   await registerPlugins(config.plugins ?? [], ctx.registries, pluginImporter(dirname(configPath), ctx.cwd), configPath);
   await ctx.useBackend();
 
   const net = createAdmUnet(unetConfigFor(config.stage, 'stage'), { initialize: 'zeros' });
-  const ema = emaBytes === undefined ? undefined : createAdmUnet(net.config, { initialize: 'zeros' });
+  const ema = emaWeights === undefined ? undefined : createAdmUnet(net.config, { initialize: 'zeros' });
   try {
-    loadWeights(net, modelBytes, modelPath);
-    if (ema !== undefined) loadWeights(ema, emaBytes!, resolve(ctx.cwd, flags.ema!));
+    await loadWeights(net, modelWeights, modelPath);
+    if (ema !== undefined) await loadWeights(ema, emaWeights!, resolve(ctx.cwd, flags.ema!));
     const { manifest } = buildStage(config.stage, net, ctx.registries);
     await saveUnet(fileStorage(), toStoragePath(outDir), net, ema === undefined ? {} : { ema: ema.parameters() });
     const plugins = (config.plugins ?? []).map((p) => rebasePlugin(p, dirname(configPath), outDir));

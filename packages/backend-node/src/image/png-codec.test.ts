@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { encode as encodePngRaw } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +22,26 @@ describe('pngCodec', () => {
     expect(Array.from((await codec.decode(png16)).data)).toEqual([0, 1, 255, 128, 0, 4]);
     const greyAlpha = encodePngRaw({ width: 1, height: 1, channels: 2, depth: 8, data: Uint8Array.from([9, 200]) });
     expect(await codec.decode(greyAlpha)).toEqual({ width: 1, height: 1, channels: 4, data: Uint8Array.from([9, 9, 9, 200]) });
+  });
+
+  it('reads 1-, 2- and 4-bit grey PNGs (valid PNGs, e.g. scanned line art) scaled to 0…255, and low-depth palette images', async () => {
+    // 3×2 pixels: rows are packed from the high bits and start on a byte.
+    const one = encodePngRaw({ width: 3, height: 2, channels: 1, depth: 1, data: Uint8Array.from([0b10100000, 0b01000000]) });
+    expect(await codec.decode(one)).toEqual({ width: 3, height: 2, channels: 1, data: Uint8Array.from([255, 0, 255, 0, 255, 0]) });
+    const two = encodePngRaw({ width: 3, height: 2, channels: 1, depth: 2, data: Uint8Array.from([0b11100100, 0b00011000]) });
+    expect(Array.from((await codec.decode(two)).data)).toEqual([255, 170, 85, 0, 85, 170]);
+    const four = encodePngRaw({ width: 3, height: 1, channels: 1, depth: 4, data: Uint8Array.from([0xf0, 0x70]) });
+    expect(Array.from((await codec.decode(four)).data)).toEqual([255, 0, 119]);
+    // Width 9 at 1 bit: two bytes a row, the second holding one pixel.
+    const wide = encodePngRaw({ width: 9, height: 1, channels: 1, depth: 1, data: Uint8Array.from([0b01111111, 0b10000000]) });
+    expect(Array.from((await codec.decode(wide)).data)).toEqual([0, 255, 255, 255, 255, 255, 255, 255, 255]);
+    const palette = encodePngRaw({ width: 2, height: 1, channels: 1, depth: 1, palette: [[10, 20, 30], [200, 100, 50]], data: Uint8Array.from([0b01000000]) });
+    expect(await codec.decode(palette)).toEqual({ width: 2, height: 1, channels: 3, data: Uint8Array.from([10, 20, 30, 200, 100, 50]) });
+    // Interlaced low-depth images are refused with a coded error rather than decoded wrongly.
+    const interlaced = Uint8Array.from(one);
+    interlaced[28] = 1; // IHDR's interlace method: Adam7, with IHDR's CRC (bytes 29…32) to match
+    new DataView(interlaced.buffer).setUint32(29, crc32(interlaced.subarray(12, 29)));
+    await expect(codec.decode(interlaced)).rejects.toThrow(expect.objectContaining({ code: 'CDM_INVALID_ARGUMENT', message: expect.stringContaining('an interlaced 1-bit image') }));
   });
 
   it('decodes JPEG as RGB close to the original (lossy: mean error < 3 levels at quality 95)', async () => {

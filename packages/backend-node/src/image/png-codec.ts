@@ -4,8 +4,9 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
 const startsWith = (bytes: Uint8Array, prefix: readonly number[]) => prefix.every((b, i) => bytes[i] === b);
 
 /**
- * `ImageCodec` for Node: PNG through fast-png (8- and 16-bit, grey, grey+alpha, RGB, RGBA and
- * palette images; 16-bit samples are rounded to 8 bits, grey+alpha becomes RGBA) and JPEG
+ * `ImageCodec` for Node: PNG through fast-png (1-, 2-, 4-, 8- and 16-bit, grey, grey+alpha, RGB,
+ * RGBA and palette images; 16-bit samples are rounded to 8 bits, 1/2/4-bit grey is scaled to 0…255,
+ * grey+alpha becomes RGBA; interlaced images of fewer than 8 bits are refused) and JPEG
  * decoding through jpeg-js (as RGB). Both are pure JavaScript.
  */
 export function pngCodec(): ImageCodec {
@@ -24,13 +25,40 @@ export function pngCodec(): ImageCodec {
   };
 }
 
+/** IHDR comes first: after the signature and the chunk's length and type, width and height, then bit depth (byte 24) … interlace method (byte 28). */
+const DEPTH_OFFSET = 24;
+const INTERLACE_OFFSET = 28;
+
+/** 1-, 2- or 4-bit grey samples, packed from the high bits with each row starting on a byte, as 0…255. */
+function unpackGrey(packed: ArrayLike<number>, width: number, height: number, depth: number): Uint8Array {
+  const stride = Math.ceil((width * depth) / 8);
+  const max = (1 << depth) - 1;
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const bit = x * depth;
+      const value = (packed[y * stride + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max;
+      out[y * width + x] = (value * 255) / max; // exact: max is 1, 3 or 15
+    }
+  }
+  return out;
+}
+
 async function decodePng(bytes: Uint8Array): Promise<RawImage> {
   const { decode, convertIndexedToRgb } = await import('fast-png');
+  // fast-png unpacks interlaced images of fewer than 8 bits wrongly: refuse them from the header.
+  const depth = bytes[DEPTH_OFFSET]!;
+  if (depth < 8 && bytes[INTERLACE_OFFSET] !== 0) {
+    throw errors.invalidArgument('PNG', `a non-interlaced image at ${depth} bits per sample (or any interlaced image of 8 or 16 bits)`, `an interlaced ${depth}-bit image`);
+  }
   const png = decode(bytes);
   let data: ArrayLike<number> = png.palette ? convertIndexedToRgb(png) : png.data;
   let channels = png.palette ? (png.palette[0]?.length ?? 3) : png.channels;
   if (png.depth === 16) data = Uint8Array.from(data, (v) => Math.round(v / 257));
-  else if (!png.palette && png.depth < 8) throw errors.invalidArgument('PNG bit depth', '8 or 16 (or a palette image)', png.depth);
+  else if (!png.palette && png.depth < 8) {
+    if (channels !== 1) throw errors.invalidArgument('PNG bit depth', '8 or 16 for a colour image', png.depth); // the PNG spec allows < 8 only for grey
+    data = unpackGrey(data, png.width, png.height, png.depth);
+  }
   const pixels = data instanceof Uint8Array ? data : Uint8Array.from(data);
   if (channels === 2) {
     const rgba = new Uint8Array(png.width * png.height * 4);

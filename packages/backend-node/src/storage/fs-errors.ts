@@ -1,3 +1,5 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { errors } from '@cdm/core';
 
 /** System calls that change the file system: their ENOTDIR / EEXIST mean a path is in the way, not missing. */
@@ -43,5 +45,32 @@ export async function withFileSystemErrors<T>(path: string, action: 'read' | 'wr
     return await run();
   } catch (error) {
     throw fileSystemError(error, path, action);
+  }
+}
+
+/**
+ * `mkdir -p` whose errors say what went wrong: Node's recursive mkdir reports ENOENT for a parent it
+ * could not create on a read-only file system (EROFS) and for some other failures, so on ENOENT the
+ * missing directories are created one level at a time to learn the real cause. Errors are coded
+ * (see `fileSystemError`), naming `dir`.
+ */
+export async function makeDirectories(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileSystemError(error, dir, 'write');
+  }
+  const missing: string[] = [];
+  for (let current = dir; !(await stat(current).then(() => true, () => false)); current = dirname(current)) {
+    missing.unshift(current);
+    if (dirname(current) === current) break;
+  }
+  for (const path of missing) {
+    try {
+      await mkdir(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileSystemError(error, dir, 'write');
+    }
   }
 }

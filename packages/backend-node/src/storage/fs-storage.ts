@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { appendFile, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { appendFile, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { errors, type Storage, type StorageReadOptions } from '@cdm/core';
-import { fileSystemError, withFileSystemErrors } from './fs-errors';
+import { fileSystemError, makeDirectories, withFileSystemErrors } from './fs-errors';
 
 /**
  * `Storage` on the local file system under `root`. Paths are '/'-separated and relative to `root`
@@ -63,7 +63,7 @@ export function fsStorage(root: string): Storage {
     async write(path: string, bytes: Uint8Array) {
       const full = locate(path);
       const dir = dirname(full);
-      await withFileSystemErrors(full, 'write', () => mkdir(dir, { recursive: true }));
+      await makeDirectories(dir);
       const temp = join(dir, `.${full.slice(dir.length + sep.length)}.${randomBytes(6).toString('hex')}.tmp`);
       try {
         const file = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
@@ -110,10 +110,8 @@ export function fsStorage(root: string): Storage {
 
     async append(path: string, bytes: Uint8Array) {
       const full = locate(path);
-      await withFileSystemErrors(full, 'write', async () => {
-        await mkdir(dirname(full), { recursive: true });
-        await appendFile(full, bytes);
-      });
+      await makeDirectories(dirname(full));
+      await withFileSystemErrors(full, 'write', () => appendFile(full, bytes));
     },
 
     async remove(path: string) {

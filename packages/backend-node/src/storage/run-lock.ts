@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errors } from '@cdm/core';
-import { fileSystemError, withFileSystemErrors } from './fs-errors';
+import { fileSystemError, makeDirectories, withFileSystemErrors } from './fs-errors';
 
 /** The lock file in a run directory. */
 export const RUN_LOCK_FILE = 'run.lock';
@@ -54,7 +54,7 @@ const UNFINISHED_LOCK_MS = 10_000;
  */
 export async function acquireRunLock(runDir: string, options: AcquireRunLockOptions = {}): Promise<RunLock> {
   const path = join(runDir, RUN_LOCK_FILE);
-  await withFileSystemErrors(runDir, 'write', () => mkdir(runDir, { recursive: true }));
+  await makeDirectories(runDir);
   const token = randomBytes(8).toString('hex');
   const holder: RunLockHolder = {
     pid: process.pid,

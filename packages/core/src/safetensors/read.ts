@@ -35,7 +35,8 @@ export const SAFETENSORS_MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
 const METADATA_KEY = '__metadata__';
 
-interface Entry {
+/** A tensor as the header describes it: dtype, shape and its byte range in the data section. */
+export interface SafetensorsHeaderEntry {
   readonly name: string;
   readonly dtype: SafetensorsDtype;
   readonly shape: readonly number[];
@@ -62,32 +63,31 @@ const showValue = (value: unknown) => {
  */
 export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (!(bytes instanceof Uint8Array)) throw errors.invalidArgument('bytes', 'a Uint8Array', bytes);
-  const { headerStart, headerLength } = readHeaderLength(bytes);
-  const dataStart = headerStart + headerLength;
-  const dataLength = bytes.byteLength - dataStart;
-  const header = parseHeader(bytes.subarray(headerStart, dataStart));
-
-  let metadata: Readonly<Record<string, string>> = Object.freeze({});
-  const entries: Entry[] = [];
-  for (const [name, value] of Object.entries(header)) {
-    if (name === METADATA_KEY) metadata = parseMetadata(value);
-    else entries.push(parseEntry(name, value, dataLength));
+  const headerLength = readHeaderLength(bytes);
+  if (headerLength > bytes.byteLength - 8) {
+    throw corrupt(`the header length ${headerLength} exceeds the ${bytes.byteLength - 8} bytes after it (truncated?)`);
   }
-  checkCoverage(entries, dataLength);
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.byteLength - dataStart;
+  const { metadata, entries } = parseSafetensorsHeader(bytes.subarray(8, dataStart), dataLength);
 
   const tensors = new Map<string, SafetensorsTensor>();
-  for (const entry of entries) {
-    const buffer = new ArrayBuffer(entry.end - entry.begin);
-    const raw = new Uint8Array(buffer);
-    raw.set(bytes.subarray(dataStart + entry.begin, dataStart + entry.end));
-    toLittleEndianHost(raw, SAFETENSORS_DTYPE_SIZES[entry.dtype]);
-    const data = new SAFETENSORS_ARRAY_CONSTRUCTORS[entry.dtype](buffer);
-    tensors.set(entry.name, Object.freeze({ dtype: entry.dtype, shape: entry.shape, data }) as SafetensorsTensor);
-  }
+  for (const entry of entries) tensors.set(entry.name, tensorFromBytes(entry, bytes.subarray(dataStart + entry.begin, dataStart + entry.end)));
   return Object.freeze({ metadata, tensors });
 }
 
-function readHeaderLength(bytes: Uint8Array): { headerStart: number; headerLength: number } {
+/** A tensor from its bytes (copied into an aligned array of its own, in host byte order). */
+export function tensorFromBytes(entry: SafetensorsHeaderEntry, bytes: Uint8Array): SafetensorsTensor {
+  const buffer = new ArrayBuffer(entry.end - entry.begin);
+  const raw = new Uint8Array(buffer);
+  raw.set(bytes);
+  toLittleEndianHost(raw, SAFETENSORS_DTYPE_SIZES[entry.dtype]);
+  const data = new SAFETENSORS_ARRAY_CONSTRUCTORS[entry.dtype](buffer);
+  return Object.freeze({ dtype: entry.dtype, shape: entry.shape, data }) as SafetensorsTensor;
+}
+
+/** The header's length from a file's first 8 bytes (little-endian), checked against the 100 MiB limit. */
+export function readHeaderLength(bytes: Uint8Array): number {
   if (bytes.byteLength < 8) {
     throw corrupt(`the file is ${bytes.byteLength} bytes, shorter than the 8-byte header length`);
   }
@@ -96,11 +96,28 @@ function readHeaderLength(bytes: Uint8Array): { headerStart: number; headerLengt
   if (claimed > BigInt(SAFETENSORS_MAX_HEADER_BYTES)) {
     throw corrupt(`the header length ${claimed} exceeds the ${SAFETENSORS_MAX_HEADER_BYTES}-byte limit`);
   }
-  const headerLength = Number(claimed);
-  if (headerLength > bytes.byteLength - 8) {
-    throw corrupt(`the header length ${headerLength} exceeds the ${bytes.byteLength - 8} bytes after it (truncated?)`);
+  return Number(claimed);
+}
+
+/**
+ * Parses and validates a JSON header: metadata, and the entries in file order, which must tile a
+ * data section of `dataLength` bytes exactly. With `dataLength` undefined (the file's size is not
+ * known yet) they must tile from 0 to the largest end offset, which is returned as `dataLength`.
+ */
+export function parseSafetensorsHeader(
+  headerBytes: Uint8Array,
+  dataLength?: number,
+): { metadata: Readonly<Record<string, string>>; entries: SafetensorsHeaderEntry[]; dataLength: number } {
+  const header = parseHeader(headerBytes);
+  let metadata: Readonly<Record<string, string>> = Object.freeze({});
+  const entries: SafetensorsHeaderEntry[] = [];
+  for (const [name, value] of Object.entries(header)) {
+    if (name === METADATA_KEY) metadata = parseMetadata(value);
+    else entries.push(parseEntry(name, value, dataLength ?? Number.MAX_SAFE_INTEGER));
   }
-  return { headerStart: 8, headerLength };
+  const length = dataLength ?? entries.reduce((end, e) => Math.max(end, e.end), 0);
+  checkCoverage(entries, length);
+  return { metadata, entries, dataLength: length };
 }
 
 function parseHeader(headerBytes: Uint8Array): Record<string, unknown> {
@@ -132,7 +149,7 @@ function parseMetadata(value: unknown): Readonly<Record<string, string>> {
   return Object.freeze(Object.fromEntries(Object.entries(value) as [string, string][]));
 }
 
-function parseEntry(name: string, value: unknown, dataLength: number): Entry {
+function parseEntry(name: string, value: unknown, dataLength: number): SafetensorsHeaderEntry {
   const where = `tensor ${JSON.stringify(name)}`;
   if (!isObject(value)) throw corrupt(`${where} is ${showValue(value)}, not an object`);
   const { dtype, shape, data_offsets: offsets } = value;
@@ -167,10 +184,10 @@ function parseEntry(name: string, value: unknown, dataLength: number): Entry {
  * The spec requires the tensors to tile the data section exactly: no overlaps, no gaps, no
  * trailing bytes. Sorts `entries` into file order.
  */
-function checkCoverage(entries: Entry[], dataLength: number): void {
+function checkCoverage(entries: SafetensorsHeaderEntry[], dataLength: number): void {
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   let position = 0;
-  let previous: Entry | undefined;
+  let previous: SafetensorsHeaderEntry | undefined;
   for (const entry of entries) {
     const where = `tensor ${JSON.stringify(entry.name)}`;
     if (entry.begin < position && previous !== undefined) {

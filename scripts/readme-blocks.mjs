@@ -7,6 +7,7 @@
 //   <!-- readme: run -->            run it (the default for ts/js blocks)
 //   <!-- readme: run library -->    run it; also the example pack-check runs from the tarballs
 //   <!-- readme: browser -->        browser code: bundled for the browser (imports resolve), not run
+//   <!-- readme: test -->           test code (a conformance suite): imported into the readme test file
 //   <!-- readme: json <kind> -->    a JSON document of a kind the test validates (cascade.json, …)
 //   <!-- example: <name> -->        a file of the package's examples/ shown verbatim (its own test)
 

@@ -23,25 +23,46 @@ export interface ReadmeBlockOptions {
   readonly json?: Readonly<Record<string, (document: unknown) => void | Promise<void>>>;
   /** Per-block time limit in ms. Default 120 000. */
   readonly timeout?: number;
+  /**
+   * Where `<!-- readme: test -->` blocks are written before they are imported, so that their
+   * relative imports resolve (a README that shows a test file next to its examples/). Default:
+   * tmp/readme-blocks/ in the repository.
+   */
+  readonly testDir?: string;
 }
 
 /** What the test does with a block, from its language and marker. */
-function kindOf(block: ReadmeBlock): 'run' | 'browser' | 'json' | 'example' | 'other' | 'unmarked-json' | 'bad-marker' {
+function kindOf(block: ReadmeBlock): 'run' | 'browser' | 'test' | 'json' | 'example' | 'other' | 'unmarked-json' | 'bad-marker' {
   const { lang, marker } = block;
   if (marker?.startsWith('example: ')) return 'example';
   if (lang === 'json') return marker?.startsWith('readme: json ') ? 'json' : 'unmarked-json';
   if (!['ts', 'js', 'typescript', 'javascript', 'mjs'].includes(lang)) return 'other';
   if (marker === undefined || marker === 'readme: run' || marker === 'readme: run library') return 'run';
   if (marker === 'readme: browser') return 'browser';
+  if (marker === 'readme: test') return 'test';
   return 'bad-marker';
 }
 
-/** Registers one test per code block of `readmePath` (an absolute path). */
-export function describeReadmeBlocks(readmePath: string, options: ReadmeBlockOptions = {}): void {
+/**
+ * Registers one test per code block of `readmePath` (an absolute path). Blocks marked
+ * `<!-- readme: test -->` are test code (a conformance suite): they are imported here, so their
+ * `describe` blocks join this test file. Await it at the top level of the test file.
+ */
+export async function describeReadmeBlocks(readmePath: string, options: ReadmeBlockOptions = {}): Promise<void> {
   const name = relative(root, readmePath);
   const blocks = readmeBlocks(readFileSync(readmePath, 'utf8'));
   const timeout = options.timeout ?? 120_000;
+  for (const block of blocks.filter((b) => kindOf(b) === 'test')) {
+    const file = writeBlock(block, name, options.testDir);
+    try {
+      await import(/* @vite-ignore */ `${pathToFileURL(file).href}?line=${block.line}`);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
 
+  const checked = blocks.filter((b) => !['other', 'example', 'test'].includes(kindOf(b)));
+  if (checked.length === 0) return;
   describe(`${name}: every code block runs or checks`, () => {
     afterEach(() => {
       vi.restoreAllMocks();
@@ -50,7 +71,7 @@ export function describeReadmeBlocks(readmePath: string, options: ReadmeBlockOpt
     for (const block of blocks) {
       const kind = kindOf(block);
       const where = `${name}:${block.line}`;
-      if (kind === 'other' || kind === 'example') continue; // shell, text; examples/ files have their own test
+      if (kind === 'other' || kind === 'example' || kind === 'test') continue; // shell, text; examples/ files have their own test; test blocks were imported above
       if (kind === 'unmarked-json' || kind === 'bad-marker') {
         it(`${where} (${block.lang}) is marked`, () => {
           expect.fail(`${where}: a ${block.lang} block needs <!-- readme: json <kind> --> (json) or no marker / run / browser (ts, js); got ${block.marker ?? 'none'}`);
@@ -71,11 +92,16 @@ export function describeReadmeBlocks(readmePath: string, options: ReadmeBlockOpt
   });
 }
 
-async function runBlock(block: ReadmeBlock, readmeName: string): Promise<void> {
+function writeBlock(block: ReadmeBlock, readmeName: string, dir = scratch): string {
   const extension = block.lang === 'js' || block.lang === 'javascript' || block.lang === 'mjs' ? 'mjs' : 'ts';
-  mkdirSync(scratch, { recursive: true });
-  const file = join(scratch, `${readmeName.replace(/[^\w]+/g, '-')}-L${block.line}.${extension}`);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `.readme-${readmeName.replace(/[^\w]+/g, '-')}-L${block.line}.${extension}`);
   writeFileSync(file, block.code);
+  return file;
+}
+
+async function runBlock(block: ReadmeBlock, readmeName: string): Promise<void> {
+  const file = writeBlock(block, readmeName);
   const cwd = process.cwd();
   const work = mkdtempSync(join(tmpdir(), 'cdm-readme-'));
   vi.spyOn(console, 'log').mockImplementation(() => {});
@@ -100,6 +126,7 @@ async function bundleForBrowser(block: ReadmeBlock, where: string): Promise<void
     target: 'es2022',
     logLevel: 'silent',
     tsconfig: join(root, 'tsconfig.base.json'), // its paths send @cdm/* to the sources
+    external: ['vitest'], // test code: a browser test runner provides it
     plugins: [
       {
         name: 'vite-url-imports',

@@ -4,13 +4,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GaussianDiffusion, createNoiseSchedule, createRng, ddimSampler, sample } from '@cdm/core';
-import { describeAugmentationConformance, describeBackendConformance, gaussianOracle } from '@cdm/core/testing';
-import { forwardNoiseAugmentation, main as customAugmentation } from '../examples/custom-augmentation';
+import { gaussianOracle } from '@cdm/core/testing';
+import { main as customAugmentation } from '../examples/custom-augmentation';
 import { eulerSampler, main as customSampler } from '../examples/custom-sampler';
 import { main as customSchedule, sqrtSchedule } from '../examples/custom-schedule';
 import { main as safetensors } from '../examples/safetensors';
 import { main as sampleGaussian } from '../examples/sample-gaussian';
-import { cpuBackend, main as selectBackend } from '../examples/select-backend';
+import { main as selectBackend } from '../examples/select-backend';
 import { main as trainingLoss } from '../examples/training-loss';
 
 /**
@@ -155,11 +155,7 @@ describe('README examples run and give the documented results', () => {
   });
 });
 
-// The "Write your own" section tells plugin authors to run these; here they run on the examples' plugins.
-describeAugmentationConformance('forward-noise', () => forwardNoiseAugmentation(createNoiseSchedule('cosine', 1000), 250), {
-  levels: [0, 100],
-});
-describeBackendConformance(cpuBackend);
+// The README's conformance-suite block (run on the examples' plugins) runs in readme-blocks.test.ts.
 
 describe('README.md', () => {
   const exampleFiles = readdirSync(examplesDir).filter((name) => name.endsWith('.ts'));

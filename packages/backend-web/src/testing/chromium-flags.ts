@@ -25,13 +25,13 @@ export interface ChromiumLaunchOptions {
 
 /**
  * Launch options for a headless Chromium that has WebGPU and WebGL without a GPU. Where the
- * browser lives is yours to say (e.g. `/usr/bin/chromium` from Debian's `chromium` package, or
- * playwright's `chromium.executablePath()`); this package does not look for one.
+ * browser lives is yours to say (your system's Chromium, or playwright's
+ * `chromium.executablePath()` where playwright downloaded one); this package does not look for one.
  *
  * ```ts
  * import { chromium } from 'playwright-core';
  * import { chromiumLaunchOptions } from '@cdm/backend-web/testing';
- * const context = await chromium.launchPersistentContext(profileDir, chromiumLaunchOptions('/usr/bin/chromium'));
+ * const context = await chromium.launchPersistentContext(profileDir, chromiumLaunchOptions(chromium.executablePath()));
  * ```
  */
 export function chromiumLaunchOptions(executablePath: string): ChromiumLaunchOptions {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,10 +39,10 @@ describe.skipIf(!built)(`the built bin under a wrapper${built ? '' : ' (skipped:
     let stderr = '';
     wrapper.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => wrapper.on('exit', (code, signal) => resolve({ code, signal })));
-    // Interrupt during the second step: once the first has been logged.
+    // Interrupt during the second step: once the first has been logged (the log exists, empty, before step 1).
     const log = join(dir, 'runs/base8/log.jsonl');
     const poll = setInterval(() => {
-      if (existsSync(log)) {
+      if (existsSync(log) && statSync(log).size > 0) {
         clearInterval(poll);
         process.kill(-wrapper.pid!, 'SIGINT');
       }

@@ -506,6 +506,20 @@ describe('trainStage', () => {
     stage.dispose();
   });
 
+  it('a log line says how many updates it averages: fewer for the first line after a resume from between two lines', async () => {
+    const storage = memoryStorage();
+    const stage = baseStage({ T: 8 });
+    const options = { stage, dataset: data16, batchSize: 2, lr: 1e-3, checkpointEvery: 3, log: { every: 4 }, runDir: 'updates', storage };
+    await trainStage({ ...options, steps: 3 }); // lines at 3 (the end: 3 updates); checkpoint at 3
+    const resumed = await trainStage({ ...options, steps: 8 });
+    expect(resumed.log.map(({ step, updates }) => [step, updates])).toEqual([
+      [3, 3],
+      [4, 1],
+      [8, 4],
+    ]);
+    stage.dispose();
+  });
+
   describe('init', () => {
     /** A run of 5 steps whose checkpoint's files the fine-tuning runs start from. */
     async function pretrained(storage: Storage) {

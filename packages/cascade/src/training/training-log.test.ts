@@ -9,6 +9,7 @@ it('averages over the interval and splits losses by quarter of t (t < T/4, …),
   const entry = log.flush({ step: 2, examplesSeen: 6, seconds: 5, elapsedSeconds: 0.5 });
   expect(entry).toEqual({
     step: 2,
+    updates: 2,
     loss: 2,
     lossByQuartile: [4, 1, null, 1],
     mse: 15 / 6,

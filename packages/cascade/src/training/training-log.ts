@@ -2,6 +2,12 @@
 export interface TrainingLogEntry {
   /** The last step (update) the line covers; steps count from 1. */
   readonly step: number;
+  /**
+   * How many updates the line's means cover: `every` in a steady run, fewer for the first line after a
+   * resume from a checkpoint between two lines (its steps before the checkpoint were logged by the
+   * earlier session and dropped on resume) and for the last line of a run.
+   */
+  readonly updates: number;
   /** The objective minimised: the mean per-example loss, weighted by the timestep sampler's 1/(T·p_t). */
   readonly loss: number;
   /**
@@ -87,6 +93,7 @@ export function createLogAccumulator(numTimesteps: number): LogAccumulator {
       const q = (i: number) => (quartileCount[i] === 0 ? null : quartileSum[i]! / quartileCount[i]!);
       const entry: TrainingLogEntry = {
         step,
+        updates: steps,
         loss: mean(loss, steps),
         lossByQuartile: [q(0), q(1), q(2), q(3)],
         mse: mean(mse, examples),

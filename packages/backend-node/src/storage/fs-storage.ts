@@ -29,20 +29,24 @@ export function fsStorage(root: string): Storage {
     return full;
   };
 
+  /** Opens a file to read, with coded errors: CDM_NOT_FOUND, a directory refused, or the file-system condition. */
+  const openForReading = async (full: string, path: string) => {
+    try {
+      return await open(full, 'r');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw errors.notFound(path, `the file system under ${base}`);
+      if (code === 'EISDIR') throw errors.invalidArgument('path', 'a file', `the directory ${path}`);
+      throw fileSystemError(error, full, 'read');
+    }
+  };
+
   return {
     name: 'fs',
     async read(path: string, options: StorageReadOptions = {}) {
       const full = locate(path);
       if (options.signal?.aborted) throw errors.aborted(`Reading ${path}`);
-      let file;
-      try {
-        file = await open(full, 'r');
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') throw errors.notFound(path, `the file system under ${base}`);
-        if (code === 'EISDIR') throw errors.invalidArgument('path', 'a file', `the directory ${path}`);
-        throw fileSystemError(error, full, 'read');
-      }
+      const file = await openForReading(full, path);
       try {
         const total = (await file.stat()).size;
         const bytes = new Uint8Array(total);
@@ -86,14 +90,7 @@ export function fsStorage(root: string): Storage {
       if (!Number.isInteger(offset) || offset < 0) throw errors.invalidArgument('offset', 'a non-negative integer', offset);
       if (!Number.isInteger(length) || length < 0) throw errors.invalidArgument('length', 'a non-negative integer', length);
       const full = locate(path);
-      let file;
-      try {
-        file = await open(full, 'r');
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') throw errors.notFound(path, `the file system under ${base}`);
-        throw fileSystemError(error, full, 'read');
-      }
+      const file = await openForReading(full, path);
       try {
         const bytes = new Uint8Array(length);
         let loaded = 0;

@@ -48,7 +48,7 @@ export function createAdmUnet(config: UnetConfig | ResolvedUnetConfig, options: 
   const architecture = buildArchitecture(resolved);
   const rng = createRng(resolved.seed);
   const initRng = rng.split();
-  const dropoutRng = rng.split();
+  let dropoutRng = rng.split(); // replaced by loadRandomState when a run resumes
   const variables = createParameterVariables(architecture.parameters, options.initialize ?? 'seeded', initRng, `unet${instances++}`);
   const parameterCount = architecture.parameters.reduce((sum, spec) => sum + parameterSize(spec), 0);
   const param = parameterLookup(variables);
@@ -64,6 +64,10 @@ export function createAdmUnet(config: UnetConfig | ResolvedUnetConfig, options: 
     architecture,
     parameterCount,
     parameters: () => variables,
+    randomState: () => dropoutRng.state(),
+    loadRandomState(state) {
+      dropoutRng = createRng(state);
+    },
     forward(x, t, cond, callOptions) {
       if (disposed) throw errors.invalidArgument('network', 'a network that has not been disposed', 'disposed');
       checkInputs(resolved, x, t, cond);

@@ -29,6 +29,8 @@ export interface TrainingState {
   /** The tensor files, relative to the run directory. */
   readonly files: { readonly model: string; readonly ema: string; readonly optimizer: string };
   readonly rng: RngState;
+  /** The denoiser's own generator (dropout masks), when it has one (`Denoiser.randomState`). */
+  readonly denoiserRng?: RngState;
   readonly timestepSampler: TimestepSamplerState;
   readonly optimizer: { readonly name: 'adam'; readonly beta1: number; readonly beta2: number; readonly epsilon: number; readonly updates: number };
   readonly ema: { readonly decay: number; readonly warmup: boolean; readonly updates: number };
@@ -199,6 +201,10 @@ function checkState(value: unknown, source: string): TrainingState {
   const rng = state['rng'];
   if (!Array.isArray(rng) || rng.length !== 4 || !rng.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
     throw errors.invalidArgument(`${source}: rng`, 'four unsigned 32-bit integers', rng);
+  }
+  const denoiserRng = state['denoiserRng'];
+  if (denoiserRng !== undefined && (!Array.isArray(denoiserRng) || denoiserRng.length !== 4 || !denoiserRng.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32))) {
+    throw errors.invalidArgument(`${source}: denoiserRng`, 'four unsigned 32-bit integers', denoiserRng);
   }
   record(state['timestepSampler'], 'timestepSampler');
   const optimizer = record(state['optimizer'], 'optimizer');

@@ -132,6 +132,8 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
       ema.load(state.ema.updates, existing.ema);
       timestepSampler.loadState(state.timestepSampler);
       rng = createRng(state.rng);
+      // A checkpoint from before denoiserRng was saved resumes with the network's dropout stream from its seed.
+      if (state.denoiserRng !== undefined) stage.denoiser.loadRandomState?.(state.denoiserRng);
       step = state.step;
       examplesSeen = state.examplesSeen;
       secondsBefore = state.trainingSeconds;
@@ -195,6 +197,7 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
         examplesSeen,
         trainingSeconds: secondsBefore + sessionSeconds(),
         rng: rng.state(),
+        ...(stage.denoiser.randomState === undefined ? {} : { denoiserRng: stage.denoiser.randomState() }),
         timestepSampler: timestepSampler.state(),
         optimizer: { name: 'adam', beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon, updates: adam.updates },
         ema: { decay: ema.decay, warmup: ema.warmup, updates: ema.updates },
@@ -230,6 +233,7 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
       }
       const lr = learningRate(o.learningRate, step);
       const rngAtStep = rng.state();
+      const denoiserRngAtStep = stage.denoiser.randomState?.();
       const timestepsAtStep = timestepSampler.state();
       const record = await trainingStep(
         {
@@ -252,6 +256,7 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
         // draws and save what the steps since the last checkpoint learned, then report the error.
         if (dataFailed && lastCheckpoint !== joinPath(runDir, checkpointDirectory(step)) && step > 0) {
           rng = createRng(rngAtStep);
+          if (denoiserRngAtStep !== undefined) stage.denoiser.loadRandomState?.(denoiserRngAtStep);
           timestepSampler.loadState(timestepsAtStep);
           if (accumulator.pending > 0) await flushLog().catch(() => {});
           await save().catch(() => {}); // a save that fails too (the same disk) leaves the last checkpoint as it was

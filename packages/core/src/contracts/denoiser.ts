@@ -1,3 +1,4 @@
+import type { RngState } from '../rng';
 import type { Tensor, Tensor1D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 import type { Storage } from './storage';
 import type { ModelOutputType } from '../diffusion/parameterization';
@@ -47,6 +48,14 @@ export interface Denoiser {
   forward(x: Tensor4D, t: Tensor1D, cond?: DenoiserCondition, options?: DenoiserCallOptions): Tensor4D;
   /** Trainable parameters by name (names follow the reference PyTorch state-dict keys). */
   parameters(): ReadonlyMap<string, Variable>;
+  /**
+   * Optional, for networks that draw random numbers of their own in training mode (dropout masks):
+   * the state of that generator, which training checkpoints save so that a resumed run draws the
+   * masks an uninterrupted one would.
+   */
+  randomState?(): RngState;
+  /** Optional: continue the network's own random draws from a saved `randomState()`. */
+  loadRandomState?(state: RngState): void;
   /** Frees the network's variables; the denoiser is unusable afterwards. */
   dispose(): void;
 }

@@ -165,6 +165,12 @@ describe('fault injection: huge n and batch', () => {
     expect(batch.stderr).toContain('--batch = 1000000000 (images of 16×16×3) is too large');
     const evalBatch = await cdm(['eval', manifest, '--n', '4', '--metrics', 'fid', '--batch', '1000000000', '--out', join(dir, 'eval-huge.json'), ...cpu]);
     expectFailure(evalBatch, EXIT_CODES.usage, 'CDM_TOO_LARGE');
+    const evalN = await cdm(['eval', manifest, '--n', '1000000000', '--metrics', 'fid', '--out', join(dir, 'eval-huge.json'), ...cpu]);
+    expectFailure(evalN, EXIT_CODES.usage, 'CDM_TOO_LARGE');
+    expect(evalN.stderr).toContain('--n 1000000000 is too large: the limit is 50,000 samples');
+    const evalPr = await cdm(['eval', manifest, '--n', '30000', '--metrics', 'fid,pr', '--out', join(dir, 'eval-huge.json'), ...cpu]);
+    expectFailure(evalPr, EXIT_CODES.usage, 'CDM_TOO_LARGE');
+    expect(evalPr.stderr).toContain('precision/recall at --n 30000 is too large');
     const train = await cdm(['train', config, ...cpu]);
     expectFailure(train, EXIT_CODES.usage, 'CDM_TOO_LARGE');
     expect(train.stderr).toContain('batchSize = 1000000000 (images of 8×8×3) is too large');

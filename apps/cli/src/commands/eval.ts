@@ -75,6 +75,10 @@ interface EvalFlags extends CommonFlags, StageSampleFlags {
 }
 
 const METRICS = ['fid', 'kid', 'is', 'pr', 'cas'] as const;
+/** The most samples one `cdm eval` takes; samples, features and real images are all held in memory. */
+export const MAX_EVAL_IMAGES = 50_000;
+/** Precision/recall keeps every pairwise distance (12·n² bytes: 4.8 GB at 20,000). */
+export const MAX_PRECISION_RECALL_IMAGES = 20_000;
 export type Metric = (typeof METRICS)[number];
 /** Samples in the --grid picture: four rows of the ten procedural classes. */
 const GRID_IMAGES = 40;
@@ -180,6 +184,14 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
   const folder = datasetArg === 'procedural' ? undefined : resolve(ctx.cwd, datasetArg);
   const worldSeed = parseSeed('--world-seed', flags.worldSeed ?? String(HELD_OUT_WORLD));
   const requested = parseMetrics(flags.metrics ?? METRICS.join(','));
+  if (n > MAX_EVAL_IMAGES) throw errors.tooLarge(`--n ${flags.n}`, `${MAX_EVAL_IMAGES.toLocaleString('en-US')} samples (as many as the papers' FID uses)`, 'Use a smaller --n');
+  if (requested.includes('pr') && n > MAX_PRECISION_RECALL_IMAGES) {
+    throw errors.tooLarge(
+      `precision/recall at --n ${n}`,
+      `${MAX_PRECISION_RECALL_IMAGES.toLocaleString('en-US')} samples (their n² pairwise distances are held in memory, 12·n² bytes)`,
+      'Leave pr out of --metrics (e.g. --metrics fid,kid) or use a smaller --n',
+    );
+  }
   const k = parseInteger('--k', flags.k ?? '3', 1);
   if (requested.includes('pr') && k >= n) throw errors.invalidArgument('--k', `an integer below --n (${n})`, flags.k);
   const splits = parseInteger('--splits', flags.splits ?? '10', 1);

@@ -163,7 +163,7 @@ try {
     const out = run('npm: the @cdm/cascade README library example in plain Node', process.execPath, ['example.mjs'], { cwd: npmProject, env });
     if (out !== undefined) check('npm: the example wrote samples.png', existsSync(join(npmProject, 'samples.png')) && /3 images of 32×32 on \w+/.test(out), out);
     const tests = run('npm: @cdm/core/testing conformance suite under vitest 3', join(npmProject, 'node_modules/.bin/vitest'), ['run'], { cwd: npmProject, env });
-    const plain = tests?.replace(/\x1b\[[0-9;]*m/g, ''); // vitest colours its summary where it thinks a terminal is (CI=true)
+    const plain = tests?.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), ''); // vitest colours its summary where it thinks a terminal is (CI=true)
     if (plain !== undefined) check('npm: vitest 3 ran the suite', /Test Files\s+1 passed/.test(plain) && /v3\.\d+\.\d+/.test(plain), plain.slice(-800));
     const info = run('npm: the installed cdm bin (cdm info --demo --json)', join(npmProject, 'node_modules/.bin/cdm'), ['info', '--demo', '--json'], { cwd: npmProject, env });
     if (info !== undefined) check('npm: cdm info --demo lists the demo cascade', JSON.parse(info).stages?.length === 2, info.slice(0, 400));

@@ -28,6 +28,12 @@ export interface EvalSamples {
   readonly level?: number;
   /** What `record` asked for. */
   readonly recorded?: Handover;
+  /**
+   * What the last stage was handed, clean (level 0), n × low² × channels, NHWC in [−1, 1]: the saved
+   * hand-over's level 0 with `from`, else the final images of the stage below. Undefined for a
+   * one-stage cascade, or when neither is there (a truncated hand-over sampled in full never reaches level 0).
+   */
+  readonly inputs?: Float32Array;
 }
 
 /**
@@ -43,6 +49,10 @@ export async function sampleForEval(ctx: CommandContext, options: EvalSamplesOpt
   const pixels = final.resolution * final.resolution * final.channels;
   const start = from === undefined ? undefined : handoverLevel(cascade, params, from, n);
   const recorder = record === undefined ? undefined : handoverRecorder(cascade, params, n, record.levels);
+  const lowPixels = last < 1 ? 0 : cascade.stages[last - 1]!.resolution ** 2 * cascade.stages[last - 1]!.channels;
+  const savedClean = from?.handover.levels.get(0);
+  let inputs: Float32Array | undefined = last < 1 ? undefined : savedClean !== undefined ? savedClean.subarray(0, n * lowPixels) : new Float32Array(n * lowPixels);
+  let inputsSeen = 0;
 
   const images = new Float32Array(n * pixels);
   const started = performance.now();
@@ -58,7 +68,18 @@ export async function sampleForEval(ctx: CommandContext, options: EvalSamplesOpt
           firstIndex: offset,
           stages: params,
           ...(handoverImages === undefined ? {} : { handover: { stage: last, images: handoverImages, level: start!.level } }),
-          ...(recorder === undefined ? {} : { onProgress: (e) => e.stage === last - 1 && recorder.onState(e.level, e.state, offset) }),
+          ...(start !== undefined || last < 1
+            ? {}
+            : {
+                onProgress: (e) => {
+                  if (e.stage !== last - 1) return;
+                  recorder?.onState(e.level, e.state, offset);
+                  if (e.level === 0 && inputs !== undefined) {
+                    inputs.set(e.state.dataSync() as Float32Array, offset * lowPixels);
+                    inputsSeen += size;
+                  }
+                },
+              }),
           ...(signal === undefined ? {} : { signal }),
         }));
         images.set(await result.images.data(), offset * pixels);
@@ -73,6 +94,8 @@ export async function sampleForEval(ctx: CommandContext, options: EvalSamplesOpt
     task.done();
   }
   const seconds = (performance.now() - started) / 1000;
+  if (start !== undefined && savedClean === undefined) inputs = undefined;
+  if (start === undefined && inputsSeen !== n) inputs = undefined;
   const recorded = recorder === undefined ? undefined : recorder.finish({
     cascade: record!.cascadePath,
     stages: cascade.stages.slice(0, last).map((s, i) => ({ name: s.name, resolution: s.resolution, params: params[i]! })),
@@ -80,7 +103,13 @@ export async function sampleForEval(ctx: CommandContext, options: EvalSamplesOpt
     batch,
     seconds,
   }, labels);
-  return { images, seconds, ...(start === undefined ? {} : { level: start.level }), ...(recorded === undefined ? {} : { recorded }) };
+  return {
+    images,
+    seconds,
+    ...(start === undefined ? {} : { level: start.level }),
+    ...(recorded === undefined ? {} : { recorded }),
+    ...(inputs === undefined ? {} : { inputs }),
+  };
 }
 
 /** The saved images at the level the last stage wants (0, or s for a truncated hand-over at s), checked against the cascade. */

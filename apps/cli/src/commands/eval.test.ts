@@ -48,6 +48,15 @@ describe('cdm eval', () => {
     expect(classAccuracy.interval.low).toBeLessThanOrEqual(classAccuracy.value);
     expect(classAccuracy.interval.high).toBeGreaterThanOrEqual(classAccuracy.value);
     expect(cas.top5Interval.high).toBeGreaterThanOrEqual(cas.top5);
+    // Per class: the 12 samples are 3 of each of the 4 classes, named as the shipped classifier names them.
+    expect(classAccuracy.perClass.map((c: { name: string; samples: number }) => [c.name, c.samples])).toEqual([['circle', 3], ['square', 3], ['ring', 3], ['star', 3]]);
+    const hits = classAccuracy.perClass.reduce((sum: number, c: { accuracy: number; samples: number }) => sum + c.accuracy * c.samples, 0);
+    expect(hits / 12).toBeCloseTo(classAccuracy.value, 9);
+    // The super-resolution stage's colour shift against its upsampled input, per RGB channel.
+    const { colourShift } = report.metrics;
+    expect(colourShift).toMatchObject({ samples: 12, unit: '8-bit levels' });
+    expect(colourShift.channels).toHaveLength(3);
+    for (const c of colourShift.channels) expect(c.low).toBeLessThanOrEqual(c.high);
     expect(is).toMatchObject({ splits: 10, extractor: 'procedural-classifier-v1' });
     expect(is.mean).toBeGreaterThanOrEqual(1);
     expect(is.mean).toBeLessThanOrEqual(10);
@@ -64,7 +73,7 @@ describe('cdm eval', () => {
     expect(again.code).toBe(0);
     expect(again.json().real.cached).toBe(true);
     expect(again.json().metrics.fid.value).toBe(fid.value);
-    expect(Object.keys(again.json().metrics).sort()).toEqual(['classAccuracy', 'fid']);
+    expect(Object.keys(again.json().metrics).sort()).toEqual(['classAccuracy', 'colourShift', 'fid']);
   });
 
   it('prints progress and one line per metric for people', async () => {
@@ -131,12 +140,17 @@ describe('cdm eval', () => {
     expect(fromFile.code).toBe(0);
     expect(fromFile.json().metrics.fid.value).toBe(saved.json().metrics.fid.value);
     expect(fromFile.json().handover).toMatchObject({ file: handover, level: 0, seed: 1 });
+    // The same outputs and the same inputs: the same colour shift, whether the base ran or its images were read back.
+    expect(fromFile.json().metrics.colourShift).toEqual(saved.json().metrics.colourShift);
 
     const truncated = ['--aug-level', '0,34', '--truncate'];
     const full = await cdm(['eval', manifest, ...quick(...ddpm, ...truncated)]);
     const fromState = await cdm(['eval', manifest, ...quick(...ddpm, ...truncated, '--handover', handover)]);
     expect(fromState.json().handover.level).toBe(34);
     expect(fromState.json().metrics.fid.value).toBe(full.json().metrics.fid.value);
+    // A truncated hand-over sampled in full never has the clean images; from the file, level 0 is there.
+    expect(full.json().metrics.colourShift.skipped).toContain('level 0');
+    expect(fromState.json().metrics.colourShift.channels).toHaveLength(3);
     // (The micro networks' zero-initialised output layers ignore their input, so the FIDs above compare
     // the noise; the cascade's own tests check that the hand-over really conditions the stage.)
     const [clean, atLevel] = [file.levels.get(0)!, file.levels.get(34)!];

@@ -31,12 +31,14 @@ import { requireDemoCascade } from '../demo';
 import { sampleForEval } from '../eval-samples';
 import { fileStorage, toStoragePath, writeFileAtomic } from '../file-storage';
 import { openLabelledFolder } from '../labelled-folder';
+import { colourShift } from '../colour-shift';
 import { checkClassNames, readFolderImages, sameClassNames, type Labelled } from '../eval-reference';
 import { featureMetrics } from '../eval-metrics';
 import { metricsTable } from '../eval-table';
 import { decodeHandover, encodeHandover, type Handover } from '../handover-file';
 import type { CliIo } from '../io';
 import { parseChoice, parseInteger, parseNumber, parseSeed } from '../parse-values';
+import { perClassAccuracy } from '../per-class-accuracy';
 import { pluginImporter } from '../plugins';
 import { formatSeconds } from '../progress';
 import { readJsonFile } from '../read-json';
@@ -406,8 +408,10 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
       const targets = mapping !== undefined && 'classes' in mapping ? cascadeLabels.map((l) => mapping.classes[l]!) : cascadeLabels;
       const classAccuracy = topKAccuracy(logits!, targets, n, recogniser.numClasses, 1);
       const interval = wilson(classAccuracy, n);
-      metrics.classAccuracy = { value: classAccuracy, extractor: recogniser.name, interval: { ...interval, level: 0.95, method: 'wilson' } };
-      ctx.say(`Class accuracy of the samples (${recogniser.name}): ${(100 * classAccuracy).toFixed(1)} %`);
+      const recogniserNames = mapping !== undefined && 'classes' in mapping ? PROCEDURAL_CLASSES : (trained?.classNames ?? []);
+      const perClass = perClassAccuracy(logits!, targets, recogniser.numClasses, recogniserNames);
+      metrics.classAccuracy = { value: classAccuracy, extractor: recogniser.name, interval: { ...interval, level: 0.95, method: 'wilson' }, perClass };
+      ctx.say(`Class accuracy of the samples (${recogniser.name}): ${(100 * classAccuracy).toFixed(1)} %; by class: ${perClass.map((c) => `${c.name} ${(100 * c.accuracy).toFixed(0)} %`).join(', ')}`);
       rows.push({ metric: 'class accuracy', value: classAccuracy, ...interval, how: `Wilson, n = ${n}`, percent: true });
     }
     if (requested.includes('cas')) {
@@ -443,6 +447,18 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
         ctx.say(`CAS (${result.classifier}, trained on ${n} samples, tested on ${n} real): top-1 ${(100 * result.top1).toFixed(1)} %, top-5 ${(100 * result.top5).toFixed(1)} %`);
         rows.push({ metric: 'CAS top-1', value: result.top1, ...top1, how: `Wilson, ${result.testExamples} real images`, percent: true });
         rows.push({ metric: 'CAS top-5', value: result.top5, ...top5, how: `Wilson, ${result.testExamples} real images`, percent: true });
+      }
+    }
+    // How far the last stage moves the colours it was handed (a super-resolution stage should keep them).
+    const below = cascade.stages.at(-2);
+    if (below !== undefined && final.superResolution !== undefined) {
+      if (sampled.inputs === undefined) {
+        metrics.colourShift = { skipped: 'the clean hand-over (level 0) was not available: a truncated hand-over sampled in full, or a hand-over file without level 0' };
+      } else {
+        const shift = colourShift({ images: generated, count: n, resolution, channels }, { images: sampled.inputs, count: n, resolution: below.resolution, channels: below.channels }, final.superResolution.upsample);
+        metrics.colourShift = shift;
+        ctx.say(`Colour shift of ${final.name} (its output's mean − its upsampled input's mean, 8-bit levels): ${shift.channels.map((c) => c.shift.toFixed(2)).join(', ')}; mean |largest channel shift| ${shift.meanAbsMax.toFixed(2)}`);
+        shift.channels.forEach((c, i) => rows.push({ metric: `colour shift${channels === 1 ? '' : ` ${'RGB'[i]}`}`, value: c.shift, low: c.low, high: c.high, std: c.std, how: `normal, n = ${n}, 8-bit levels` }));
       }
     }
     const metricsSeconds = (performance.now() - metricsStart) / 1000;

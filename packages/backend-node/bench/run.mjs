@@ -1,27 +1,44 @@
-// npm run bench (after `npm run build` of this package and @cdm/unet): times, on every backend this
-// package can start here, a 1024³ matmul and the forward pass and training step (forward + backward
-// + Adam) at batch 16 of (a) @cdm/unet's 'tiny-32' preset, the 32×32 ADM U-Net (6.95 M parameters;
-// skipped with a note when @cdm/unet is not built) and (b) a reduced U-Net (bench/small-unet.mjs),
-// side by side with PyTorch on the same networks when python3 has torch; breaks each wasm step
-// down per kernel (tf.profile), and writes BENCHMARKS.md at the repository root.
+// npm run bench (after `npm run build` of this package, @cdm/unet, @cdm/cascade, @cdm/augment and
+// @cdm/cli): times, on every backend this package can start here, a 1024³ matmul and the forward
+// pass and training step (forward + backward + Adam) at batch 16 of (a) @cdm/unet's 'tiny-32'
+// preset, the 32×32 ADM U-Net (6.95 M parameters, dropout 0.1 in its training step; skipped with a
+// note when @cdm/unet is not built) and (b) a reduced U-Net (bench/small-unet.mjs, no dropout),
+// side by side with PyTorch on the same networks doing the same work; breaks each wasm step down
+// per kernel (tf.profile), and writes BENCHMARKS.md at the repository root (bench/report.mjs).
 //
-// Also times a 3×3 convolution on wasm with 1 and 2 XNNPACK threads (bench/threads.mjs, the
-// experimental `wasmBackend({ threads })`), and records the machine's load average.
+// Fair to the anchor (issue 25): PyTorch runs from the first python that imports torch (Debian's
+// /usr/bin/python3 first; bench/find-torch-python.mjs says loudly when there is none), on Debian's
+// OpenBLAS when it is installed (bench/openblas.mjs installs it as root) and with
+// OMP_WAIT_POLICY=PASSIVE; its dropout is the config's, like cdm's train step. The two sides are
+// interleaved: each of --rounds rounds times every wasm variant and then PyTorch at the same thread
+// count, recording the load average (os.loadavg) before each; ratios are given per round (range)
+// and of the best times.
+//
+// Also: sampling per step with the demo cascade's guidance (bench/sampling.mjs against
+// torch_reference.py --mode sample), the peak RSS of a tiny-32 training step in a fresh process on
+// each side (bench/train-rss.mjs, --mode rss), the start-up of `cdm sample --demo` end to end, and a
+// 3×3 convolution on wasm with 1 and 2 XNNPACK threads (bench/threads.mjs).
 //
 // The wasm backend is timed with the native kernels on every core, with them on one thread, and
 // without them (WebAssembly alone); each is compared with PyTorch at the same thread count.
 //
-// Options: --batch 16 --channels 64 --steps 3 --backends wasm,tfjs-cpu --preset tiny-32 --out ../../BENCHMARKS.md
-//          --threads 1 (wasm XNNPACK threads for the U-Net runs) --thread-bench 1,2 (or 'no')
-//          --wasm-alone no (skip the run without native kernels: the slowest)
+// Options: --batch 16 --channels 64 --steps 3 --rounds 3 --backends wasm,tfjs-cpu --preset tiny-32
+//          --out ../../BENCHMARKS.md --threads 1 (wasm XNNPACK threads for the U-Net runs)
+//          --thread-bench 1,2 (or 'no') --wasm-alone no (skip the run without native kernels: the
+//          slowest) --sampling no --rss no --startup no --sample-steps 10
+// Environment: CDM_SKIP_OPENBLAS_INSTALL=1 (never apt-get install OpenBLAS).
 import * as tf from '@tensorflow/tfjs-core';
 import { createBackendRegistry, selectBackend } from '@cdm/core';
 import { loadNativeAddon, nativeKernelThreads, registerNodeBackends, wasmHeapBytes, wasmThreadsCount } from '@cdm/backend-node';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findTorchPython, warnTorchSkipped } from './find-torch-python.mjs';
+import { ensureOpenBlas, torchEnvironment } from './openblas.mjs';
+import { writeReport } from './report.mjs';
+import { timeCdmSampling } from './sampling.mjs';
 import { smallUNet } from './small-unet.mjs';
 import { measureWasmThreads } from './threads.mjs';
 
@@ -31,6 +48,7 @@ const args = Object.fromEntries(
 const batch = Number(args.batch ?? 16);
 const channels = Number(args.channels ?? 64);
 const steps = Number(args.steps ?? 3);
+const rounds = Number(args.rounds ?? 3);
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const out = args.out ?? join(repositoryRoot, 'BENCHMARKS.md');
 // tfjs-cpu's convolution gradients are scalar loops: a training step of this net takes minutes.
@@ -171,50 +189,113 @@ async function benchBackend(backend, { profile = true } = {}) {
   return result;
 }
 
-function torchReference() {
-  try {
-    execFileSync('python3', ['-c', 'import torch'], { stdio: 'ignore' });
-  } catch {
-    return { unavailable: 'python3 with torch not found (Debian: apt-get install python3-torch)' };
-  }
-  const script = fileURLToPath(new URL('./torch_reference.py', import.meta.url));
-  const byNet = {};
-  for (const spec of nets.filter((n) => !n.missing)) {
-    const extra = spec.config ? ['--unet-config', JSON.stringify(spec.config)] : ['--channels', String(channels)];
-    const run = (threads) => JSON.parse(execFileSync('python3', [script, '--batch', String(batch), '--threads', String(threads), '--steps', String(Math.max(steps, 3)), ...extra], { encoding: 'utf8' }));
-    byNet[spec.id] = { oneThread: run(1), allThreads: run(os.cpus().length) };
-  }
-  return { byNet };
+// The PyTorch side: which python, which BLAS, which environment (see find-torch-python.mjs, openblas.mjs).
+const torchScript = fileURLToPath(new URL('./torch_reference.py', import.meta.url));
+const openblas = args.torch === 'no' ? { reason: 'not asked for' } : ensureOpenBlas();
+if (openblas.reason) console.error(`[bench] PyTorch runs on the system's libblas.so.3, not OpenBLAS: ${openblas.reason}`);
+const torchPython = args.torch === 'no' ? { unavailable: '--torch no' } : findTorchPython(torchEnvironment(openblas, 1));
+if (torchPython.unavailable) warnTorchSkipped(torchPython.unavailable);
+function runTorch(threads, extra) {
+  const argv = [torchScript, '--batch', String(batch), '--threads', String(threads), '--steps', String(Math.max(steps, 3)), ...extra];
+  return JSON.parse(execFileSync(torchPython.python, argv, { encoding: 'utf8', env: torchEnvironment(openblas, threads) }).trim().split('\n').at(-1));
 }
+const torchNetArgs = (spec) => (spec.config ? ['--unet-config', JSON.stringify(spec.config)] : ['--channels', String(channels)]);
 
 // The wasm backend runs three ways: with the native kernels on every core (the default), with
 // them on one thread (PyTorch's 1-thread row is its match), and without them (--wasm-alone no skips it).
 const wasmVariants = [
-  { options: {}, profile: true },
+  { options: {}, profile: true, sampling: true },
   ...(os.availableParallelism() > 1 ? [{ options: { nativeThreads: 1 }, profile: false }] : []),
   ...(args['wasm-alone'] === 'no' ? [] : [{ options: { native: false }, profile: false }]),
 ].filter((v, i) => i === 0 || loadNativeAddon().available);
-const results = [];
-for (const name of wanted) {
-  for (const variant of name === 'wasm' ? wasmVariants : [{ options: {}, profile: true }]) {
-    const registry = registerNodeBackends(createBackendRegistry(), { wasm: { threads: wasmThreads, ...variant.options } });
-    if (!registry.has(name)) {
-      results.push({ backend: name, unavailable: `no backend plugin named '${name}' (known: ${registry.list().join(', ')})` });
-      break;
+const demoCascade = join(repositoryRoot, 'apps/cli/demo/cascade.json');
+const doSampling = args.sampling !== 'no' && existsSync(demoCascade);
+const sampleSteps = Number(args['sample-steps'] ?? 10);
+
+// Interleaved rounds: cdm variant, then PyTorch at its thread count, then the next variant.
+const results = []; // one entry per backend variant (first round's shape; nets carry every round)
+const torchRounds = []; // { round, threads, load, byNet: { id: run } }
+const samplingRounds = []; // { round, load, cdm: [...stages], torch: [...] }
+for (let round = 0; round < rounds; round++) {
+  console.error(`round ${round + 1} of ${rounds} (load ${os.loadavg()[0].toFixed(2)})`);
+  const torchDone = new Set();
+  for (const name of wanted) {
+    if (round > 0 && name !== 'wasm') continue; // the other backends are timed once
+    for (const variant of name === 'wasm' ? wasmVariants : [{ options: {}, profile: true }]) {
+      const registry = registerNodeBackends(createBackendRegistry(), { wasm: { threads: wasmThreads, ...variant.options } });
+      if (!registry.has(name)) {
+        if (round === 0) results.push({ backend: name, unavailable: `no backend plugin named '${name}' (known: ${registry.list().join(', ')})` });
+        break;
+      }
+      const support = await registry.get(name).isSupported();
+      if (!support.supported) {
+        if (round === 0) results.push({ backend: name, unavailable: support.reason });
+        break;
+      }
+      console.error(`  ${name} ${JSON.stringify(variant.options)}…`);
+      const load = os.loadavg()[0];
+      const measured = await benchBackend(registry.get(name), { profile: variant.profile && round === 0 });
+      let entry = results.find((r) => r.backend === measured.backend);
+      if (entry === undefined) results.push((entry = { ...measured, rounds: [] }));
+      entry.rounds.push({ round, load, nets: measured.nets ?? [] });
+      if (variant.sampling && doSampling) {
+        const sLoad = os.loadavg()[0];
+        console.error('  sampling (demo cascade)…');
+        const cdm = await timeCdmSampling({ cascadePath: demoCascade, batch, steps: sampleSteps });
+        const torchSteps = torchPython.python
+          ? cdm.map((s) => runTorch(measured.threads, ['--mode', 'sample', '--unet-config', JSON.stringify(s.config), '--guided', s.guided ? '1' : '0']))
+          : [];
+        samplingRounds.push({ round, load: sLoad, threads: measured.threads, cdm, torch: torchSteps });
+      }
+      if (measured.wasm && torchPython.python && !torchDone.has(measured.threads)) {
+        torchDone.add(measured.threads);
+        const tLoad = os.loadavg()[0];
+        console.error(`  PyTorch, ${measured.threads} thread(s)…`);
+        const byNet = {};
+        for (const spec of nets.filter((n) => !n.missing)) byNet[spec.id] = runTorch(measured.threads, torchNetArgs(spec));
+        torchRounds.push({ round, threads: measured.threads, load: tLoad, byNet });
+      }
     }
-    const support = await registry.get(name).isSupported();
-    if (!support.supported) {
-      results.push({ backend: name, unavailable: support.reason });
-      break;
-    }
-    console.error(`benchmarking ${name} ${JSON.stringify(variant.options)}…`);
-    results.push(await benchBackend(registry.get(name), variant));
   }
 }
+
+// Peak RSS of a tiny-32 training step, each side in a fresh process.
+let rss;
+if (args.rss !== 'no' && nets[0]?.config) {
+  console.error('peak RSS of a training step…');
+  rss = { load: os.loadavg()[0] };
+  try {
+    const child = fileURLToPath(new URL('./train-rss.mjs', import.meta.url));
+    rss.cdm = JSON.parse(execFileSync(process.execPath, [child, '--preset', preset, '--batch', String(batch)], { encoding: 'utf8' }).trim().split('\n').at(-1));
+  } catch (error) {
+    rss.cdmFailed = error.message.split('\n')[0];
+  }
+  if (torchPython.python) rss.torch = runTorch(os.cpus().length, ['--mode', 'rss', ...torchNetArgs(nets[0])]);
+}
+
+// Start-up: `cdm sample --demo` end to end (a fresh process, best of --rounds).
+let startup;
+const cli = join(repositoryRoot, 'apps/cli/dist/cli.js');
+if (args.startup !== 'no') {
+  if (!existsSync(cli) || !existsSync(demoCascade)) {
+    startup = { missing: `${relative(repositoryRoot, cli)} or the demo cascade is missing (npx turbo run build --filter=@cdm/cli)` };
+  } else {
+    console.error('start-up of cdm sample --demo…');
+    const dir = mkdtempSync(join(os.tmpdir(), 'cdm-bench-'));
+    const runs = [];
+    for (let i = 0; i < rounds; i++) {
+      const load = os.loadavg()[0];
+      const t0 = performance.now();
+      execFileSync(process.execPath, [cli, 'sample', '--demo', '--quiet', '--out', join(dir, 'samples.png')], { stdio: 'ignore' });
+      runs.push({ ms: performance.now() - t0, load });
+    }
+    rmSync(dir, { recursive: true, force: true });
+    startup = { runs };
+  }
+}
+
 const native = loadNativeAddon();
 const auto = (await selectBackend('auto', registerNodeBackends(createBackendRegistry()), { init: false })).backend.name;
-console.error('PyTorch reference…');
-const torch = torchReference();
 let threadsResult;
 if (threadBench.length > 0) {
   console.error(`wasm threads ${threadBench.join(' vs ')}…`);
@@ -226,77 +307,10 @@ if (threadBench.length > 0) {
 }
 const loadAtEnd = os.loadavg();
 
-const fmt = (v, digits = 0) => (v === undefined || v === null ? '—' : Number(v).toFixed(digits));
-const lines = [];
-lines.push('# Benchmarks', '');
-lines.push(`Written by \`npm run bench\` in packages/backend-node on ${new Date().toISOString().slice(0, 10)}. Do not edit by hand.`, '');
-lines.push('Sampling in a browser (WebGPU, WebGL, WASM in headless Chromium) is timed by `npm run bench -w @cdm/playground`, in [apps/playground/BENCHMARKS.md](apps/playground/BENCHMARKS.md).', '');
-lines.push('Data loading (the wait for batches inside training steps, image folder against prepared dataset) is timed by `npm run bench -w @cdm/cli`, in [apps/cli/BENCHMARKS.md](apps/cli/BENCHMARKS.md).', '');
-lines.push(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.versions.node}, tfjs-core ${tf.version_core}. The \`auto\` device picks **${auto}** here.`, '');
-lines.push(`Load average (1/5/15 min) at the start: ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')}; at the end: ${loadAtEnd.map((l) => l.toFixed(1)).join(' / ')}. The machine is shared with other jobs, so other processes compete for the ${os.cpus().length} cores: compare rows measured in the same run, not across runs.`, '');
-lines.push(
-  native.available
-    ? `Native kernels: ${relative(repositoryRoot, native.path)} (${native.isa}), built by scripts/build-native.mjs for this CPU; they run the convolutions and their gradients, matrix products, broadcast arithmetic, Sum/Mean, Concat/SplitV and the fused GroupNorm and SiLU, and tfjs-wasm the rest.`
-    : `Native kernels: not available (${native.reason}); every wasm row is WebAssembly alone.`,
-  '',
-);
-lines.push(`Batch ${batch}, 32×32×3 inputs, mse loss, Adam (lr 1e-4; ${optimizerName}); a training step is forward + backward + Adam update. Times are the best of ${steps} runs after a warm-up (PyTorch: best of ${Math.max(steps, 3)}); matmul is 1024³ float32.`, '');
-lines.push('| backend | matmul 1024³ GFLOP/s | notes |', '|---|---|---|');
-for (const r of results) lines.push(`| ${r.backend} | ${r.unavailable ? '—' : fmt(r.matmulGflops, 1)} | ${r.unavailable ? `not available: ${r.unavailable}` : (r.skipped ?? '')} |`);
-for (const run of Object.values(torch.byNet ?? {}).slice(0, 1).flatMap((t) => [t.oneThread, t.allThreads])) {
-  lines.push(`| PyTorch ${run.torch} CPU, ${run.threads} thread${run.threads > 1 ? 's' : ''} | ${fmt(run.matmulGflops, 1)} | |`);
-}
-for (const spec of nets) {
-  lines.push('', `## ${spec.id}`, '');
-  if (spec.about) lines.push(spec.about, '');
-  if (spec.missing) {
-    lines.push(`Skipped: ${spec.missing}.`);
-    continue;
-  }
-  const rows = results.filter((r) => r.nets).map((r) => ({ backend: r.backend, ...r.nets.find((n) => n.id === spec.id) }));
-  lines.push('| backend | parameters | forward ms | train step ms | peak tensor MiB | WASM heap MiB | leaked tensors per step |', '|---|---|---|---|---|---|---|');
-  for (const r of rows) lines.push(`| ${r.backend} | ${r.params} | ${fmt(r.forwardMs)} | ${fmt(r.trainStepMs)} | ${r.peakBytes ? fmt(r.peakBytes / 2 ** 20) : '—'} | ${r.heapBytes ? fmt(r.heapBytes / 2 ** 20) : '—'} | ${r.leakedTensors} |`);
-  const t = torch.byNet?.[spec.id];
-  if (!t) {
-    lines.push('', `PyTorch reference: ${torch.unavailable ?? 'not run'}.`);
-    continue;
-  }
-  for (const run of [t.oneThread, t.allThreads]) {
-    lines.push(`| PyTorch ${run.torch} CPU, ${run.threads} thread${run.threads > 1 ? 's' : ''} | ${run.params} | ${fmt(run.forwardMs)} | ${fmt(run.trainStepMs)} | — | — | — |`);
-  }
-  const ratios = results
-    .filter((r) => r.wasm && r.nets)
-    .map((r) => {
-      const row = rows.find((x) => x.backend === r.backend);
-      const torchRun = r.threads > 1 ? t.allThreads : t.oneThread;
-      return `- ${r.backend} / PyTorch at ${torchRun.threads} thread${torchRun.threads > 1 ? 's' : ''}: forward **${(row.forwardMs / torchRun.forwardMs).toFixed(2)}×**, train step **${(row.trainStepMs / torchRun.trainStepMs).toFixed(2)}×**`;
-    });
-  if (ratios.length > 0) lines.push('', 'Each wasm row against PyTorch with the same number of threads (target, issue 3: ≤ 2.0×):', '', ...ratios);
-  for (const r of rows.filter((r) => r.kernels)) {
-    const total = r.kernels.reduce((sum, k) => sum + k.ms, 0);
-    lines.push('', `Where a ${r.backend} training step goes (tf.profile: ${fmt(total)} ms of kernel time; a replacement kernel counts as one):`, '');
-    lines.push('| kernel | calls | ms | share |', '|---|---|---|---|');
-    for (const k of r.kernels.slice(0, 15)) lines.push(`| ${k.kernel} | ${k.calls} | ${fmt(k.ms, 1)} | ${fmt((100 * k.ms) / total, 1)} % |`);
-  }
-}
-if (threadsResult) {
-  lines.push('', '## wasm threads (experimental)', '');
-  if (threadsResult.failed) {
-    lines.push(`The thread benchmark failed: ${threadsResult.failed}`);
-  } else {
-    const t = threadsResult;
-    lines.push(`A 3×3 convolution forward pass, [${t.shape.join(',')}] → 64 channels, on \`wasmBackend({ threads })\` (bench/threads.mjs). Each thread count runs in its own process, alternating, ${t.runs} timed runs each. Load average before: ${t.loadBefore.map((l) => l.toFixed(1)).join(' / ')}, after: ${t.loadAfter.map((l) => l.toFixed(1)).join(' / ')}.`, '');
-    lines.push('| threads asked | threads running | median ms | min ms | median of each round | GFLOP/s (median) | process CPU / wall | speed-up (median) |', '|---|---|---|---|---|---|---|---|');
-    const base = t.rows[0].medianMs;
-    for (const r of t.rows) {
-      lines.push(`| ${r.requested} | ${r.threads} | ${fmt(r.medianMs, 1)} | ${fmt(r.minMs, 1)} | ${r.medianPerRound.map((m) => fmt(m, 0)).join(', ')} | ${fmt(r.gflops, 1)} | ${fmt(r.cpuPerWall, 2)} | ${fmt(base / r.medianMs, 2)}× |`);
-    }
-    const warnings = t.rows.flatMap((r) => r.warnings);
-    if (warnings.length > 0) lines.push('', `Warnings: ${warnings.join('; ')}`);
-    lines.push('', 'A process CPU / wall ratio below the thread count means the process did not get that many cores: on this machine the kernel schedules each session (autogroup) as one unit, so when other sessions are busy extra threads cannot add CPU time.');
-  }
-}
-lines.push('');
-writeFileSync(out, lines.join('\n'));
-console.log(lines.join('\n'));
+const text = writeReport({
+  tf, os, repositoryRoot, native, auto, loadAtStart, loadAtEnd, batch, steps, rounds, optimizerName, nets, results,
+  torch: { python: torchPython, openblas, rounds: torchRounds }, sampling: { rounds: samplingRounds, batch, steps: sampleSteps }, rss, startup, threadsResult,
+});
+writeFileSync(out, text);
+console.log(text);
 console.error(`wrote ${out}`);

@@ -5,6 +5,11 @@ optimizer, timed on the CPU. Prints one JSON line. Usage: python3 bench/torch_re
 With --unet-config JSON (a resolved @cdm/unet config, as bench/run.mjs passes it) it times that
 ADM U-Net instead, built by @cdm/unet's own PyTorch reference (packages/unet/scripts/
 torch_reference.py, which mirrors guided-diffusion's UNetModel parameter for parameter).
+Its dropout layers get the config's dropout (or --dropout), as cdm's train step applies it.
+
+--mode sample times one sampler step of that network (batch 2B with --guided 1: classifier-free
+guidance's two passes batched); --mode rss runs three training steps and prints the peak RSS.
+Every mode also reports the BLAS library the process mapped and OMP_WAIT_POLICY.
 """
 import argparse, importlib.util, json, os, time
 import torch
@@ -74,6 +79,59 @@ def best_ms(fn, steps):
     return min(times)
 
 
+def loaded_blas():
+    """The BLAS library this process actually mapped (the netlib reference or OpenBLAS)."""
+    try:
+        with open('/proc/self/maps') as maps:
+            paths = {line.split()[-1] for line in maps if 'blas' in line.lower() and '/' in line}
+        return sorted(os.path.realpath(p) for p in paths)
+    except OSError:
+        return []
+
+
+def peak_rss_bytes():
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+
+def load_unet(cfg, dropout):
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'unet', 'scripts', 'torch_reference.py')
+    spec = importlib.util.spec_from_file_location('cdm_unet_reference', path)
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    unet = reference.UNet(cfg)
+    # The reference module builds its Dropout layers with p = 0; cdm's train step applies the
+    # config's dropout, so the same work on both sides means setting it here.
+    for m in unet.modules():
+        if isinstance(m, nn.Dropout):
+            m.p = dropout
+    return unet
+
+
+def sample_steps(cfg, batch, guided, steps):
+    """Per-step time of a sampler step: one forward without gradients (batch 2B when classifier-free
+    guidance batches the conditional and unconditional passes), the guidance mix and a DDPM update."""
+    unet = load_unet(cfg, 0.0).eval()
+    size, classes = cfg['imageSize'], cfg['numClasses']
+    n = 2 * batch if guided else batch
+    x = torch.randn(batch, cfg['inChannels'], size, size)
+    y = torch.arange(n) % (classes + 1) if classes else None
+    sr = cfg['superRes']
+    # The cascade hands the network the low-resolution image already upsampled to its resolution.
+    low = torch.randn(n, sr['lowResChannels'], size, size) if sr else None
+    aug = torch.zeros(n, dtype=torch.long) if cfg['augLevelEmbedding'] else None
+    t = torch.full((n,), 500, dtype=torch.long)
+
+    def step():
+        with torch.no_grad():
+            inp = torch.cat([x, x]) if guided else x
+            out = unet(inp, t, y=y, low_res=low, aug_level=aug)[:, : cfg['outChannels']]
+            eps = out[:batch] + 2.0 * (out[:batch] - out[batch:]) if guided else out
+            return 1.01 * (x - 0.02 * eps) + 0.1 * torch.randn_like(x)
+
+    return best_ms(step, steps)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--batch', type=int, default=16)
@@ -81,16 +139,23 @@ def main():
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--steps', type=int, default=5)
     p.add_argument('--unet-config', default=None)
+    p.add_argument('--dropout', type=float, default=None, help="the U-Net's dropout in training (default: the config's)")
+    p.add_argument('--mode', choices=['time', 'sample', 'rss'], default='time')
+    p.add_argument('--guided', type=int, default=0, help='sample mode: 1 = classifier-free guidance, batched (2B)')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    common = {'torch': torch.__version__, 'threads': a.threads, 'batch': a.batch, 'blas': loaded_blas(),
+              'ompWaitPolicy': os.environ.get('OMP_WAIT_POLICY')}
+    if a.mode == 'sample':
+        cfg = json.loads(a.unet_config)
+        ms = sample_steps(cfg, a.batch, a.guided == 1, a.steps)
+        print(json.dumps({**common, 'stepMs': ms, 'guided': a.guided == 1, 'blas': loaded_blas()}))
+        return
     if a.unet_config:
         cfg = json.loads(a.unet_config)
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'unet', 'scripts', 'torch_reference.py')
-        spec = importlib.util.spec_from_file_location('cdm_unet_reference', path)
-        reference = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(reference)
-        unet = reference.UNet(cfg)
+        dropout = cfg.get('dropout', 0.0) if a.dropout is None else a.dropout
+        unet = load_unet(cfg, dropout)
         size, classes = cfg['imageSize'], cfg['numClasses']
         t = torch.randint(0, 1000, (a.batch,))
         y = torch.randint(0, classes, (a.batch,)) if classes else None
@@ -99,6 +164,7 @@ def main():
         train_mode = lambda on: unet.train(on)
     else:
         net = SmallUNet(a.channels)
+        dropout = 0.0  # bench/small-unet.mjs has no dropout either
         size, model, params, train_mode = 32, net, list(net.parameters()), lambda on: net.train(on)
     opt = torch.optim.Adam(params, lr=1e-4)
     x = torch.randn(a.batch, 3, size, size)
@@ -115,14 +181,20 @@ def main():
         F.mse_loss(model(x), target).backward()
         opt.step()
 
+    if a.mode == 'rss':
+        for _ in range(3):
+            train_step()
+        print(json.dumps({**common, 'dropout': dropout, 'peakRssBytes': peak_rss_bytes()}))
+        return
     a_mm = torch.randn(1024, 1024)
     b_mm = torch.randn(1024, 1024)
     matmul_ms = best_ms(lambda: a_mm @ b_mm, 10)
     print(json.dumps({
-        'torch': torch.__version__, 'threads': a.threads, 'batch': a.batch,
+        **common, 'dropout': dropout,
         'params': sum(p.numel() for p in params),
         'forwardMs': best_ms(forward, a.steps), 'trainStepMs': best_ms(train_step, a.steps),
         'matmulGflops': 2 * 1024 ** 3 / (matmul_ms / 1000) / 1e9,
+        'blas': loaded_blas(),
     }))
 
 

@@ -9,6 +9,7 @@
 #   bash docs/ablation/fashion/run.sh extractor  # the feature extractor the metrics use (committed once made)
 #   bash docs/ablation/fashion/run.sh status  # step, loss and held-out loss of each run
 #   bash docs/ablation/fashion/run.sh snapshot  # export every stage from its current checkpoint (runs go on)
+#   bash docs/ablation/fashion/run.sh handover  # sample the base once (N=… images) for every row; needs stages/ exported
 #   bash docs/ablation/fashion/run.sh eval      # every row of the table (N=… samples, default 1000)
 #   bash docs/ablation/fashion/run.sh stop    # Ctrl-C to every run: each saves a checkpoint and exits
 #
@@ -73,7 +74,7 @@ case "${1:-}" in
       $CDM train "$copy/config.json" --steps "$step" --quiet > /dev/null && echo "$run: stages/$run exported at step $step"
     done
     ;;
-  eval)
+  handover | eval)
     # Every row of the table into docs/ablation/fashion/results/*.json (rows already there are kept).
     # The base is sampled once (DDPM, 100 steps, its default guidance) and its N samples are saved
     # with its states at the levels a truncated hand-over stops at (51, 102, 253, 495: the levels a
@@ -91,8 +92,10 @@ case "${1:-}" in
     MEASURE=(--n "$N" --dataset data/fashion-mnist/test --extractor docs/ablation/fashion/extractor --kid-subset-size "$((N / 2))" --bootstrap 100)
     SAMPLING=(--sampler ddpm,ddpm --steps 100,50)
     HANDOVER="$R/handover.safetensors"  # RESULTS=… writes elsewhere (e.g. a quick N=50 try)
+    # (handover.json measures sr28-noise at s = 0 on the way; the table's rows are all measured from the file.)
     [ -f "$HANDOVER" ] || $CDM eval docs/ablation/fashion/stages/sr28-noise.cascade.json "${MEASURE[@]}" "${SAMPLING[@]}" --aug-level 0,0 \
-      --save-handover "$HANDOVER" --handover-levels 51,102,253,495 --grid "$R/noise-s0.png" --out "$R/noise-s0.json" --quiet
+      --save-handover "$HANDOVER" --handover-levels 51,102,253,495 --grid "$R/handover.png" --out "$R/handover.json" --quiet
+    [ "${1:-}" = handover ] && { echo "hand-over in $HANDOVER"; exit 0; }
     REAL="$R/real-handover.safetensors"
     [ -f "$REAL" ] || N="$N" node docs/ablation/fashion/real-handover.mjs "$REAL"
     row() { # variant, s, [--truncate | real]
@@ -127,7 +130,7 @@ case "${1:-}" in
     for run in "${RUNS[@]}"; do pkill -INT -f "cli.js train docs/ablation/fashion/$run.json" && echo "$run: stopping" || true; done
     ;;
   *)
-    echo "usage: bash docs/ablation/fashion/run.sh fetch|train|extractor|snapshot|eval|status|stop" >&2
+    echo "usage: bash docs/ablation/fashion/run.sh fetch|train|extractor|snapshot|handover|eval|status|stop" >&2
     exit 2
     ;;
 esac

@@ -7,12 +7,14 @@ import {
   sample,
   samplers as defaultSamplers,
   truncationLevels,
+  type DenoiseFn,
   type DenoiserCondition,
   type Registry,
   type Rng,
   type SamplerFactory,
 } from '@cdm/core';
 import { classifierGuidance } from '../classifier/classifier-guidance';
+import { batchedGuidance } from './batched-guidance';
 import type { Stage, StageSampleParams } from '../stage/stage';
 import { stageBatchRng } from './image-streams';
 
@@ -180,14 +182,17 @@ async function runStage(stage: Stage, index: number, params: StageSampleParams, 
       condition.lowRes = upsampled;
     }
     const scale = params.guidanceScale ?? 1;
-    let classifierFree;
+    const forward: DenoiseFn = (x, t, c) => stage.denoiser.forward(x, t, c);
+    let model = forward;
     if (scale !== 1) {
       if (stage.nullClass === undefined || labels === undefined) {
         throw errors.invalidArgument(`stages[${index}].guidanceScale`, `1: stage "${stage.name}" has no null class for classifier-free guidance`, scale);
       }
+      if (!Number.isFinite(scale)) throw errors.invalidArgument('guidanceScale', 'a finite number', scale);
       const nullLabels = tf.fill([batch], stage.nullClass, 'int32') as tf.Tensor1D;
       owned.push(nullLabels);
-      classifierFree = { scale, unconditional: { ...condition, classLabels: nullLabels } };
+      // The conditional and unconditional passes as one forward of batch 2B (batched-guidance.ts).
+      model = batchedGuidance(forward, { scale, nullLabels, predictionChannels: stage.channels });
     }
     const classifierScale = params.classifierScale ?? (stage.classifier === undefined ? 0 : 1);
     let classifier;
@@ -198,11 +203,10 @@ async function runStage(stage: Stage, index: number, params: StageSampleParams, 
     }
     const { sample: images } = await sample({
       sampler,
-      model: (x, t, c) => stage.denoiser.forward(x, t, c),
+      model,
       shape: [batch, stage.resolution, stage.resolution, stage.channels],
       rng,
       condition,
-      ...(classifierFree === undefined ? {} : { classifierFree }),
       ...(classifier === undefined ? {} : { classifier }),
       ...(truncateAt > 0 ? { truncateAt } : {}),
       ...(options.signal === undefined ? {} : { signal: options.signal }),

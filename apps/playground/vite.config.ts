@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { precacheManifest } from './src/build/precache-manifest-plugin';
 import { staticFiles } from './src/build/static-files-plugin';
 import { workspaceAliases } from './src/build/workspace-aliases';
 
@@ -12,7 +13,11 @@ export default defineConfig({
   plugins: [
     // The CLI's demo cascade, served as-is (not copied into this app) under demo/.
     staticFiles({ root: fileURLToPath(new URL('../cli/demo', import.meta.url)), include: ['cascade.json', 'stages/**'], mount: 'demo/' }),
+    // Lists every built file (all backends' chunks, every .wasm) for the service worker to precache.
+    precacheManifest(),
   ],
+  // The sampling worker is an ES module worker: it imports each backend's code lazily, in its own chunk.
+  worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },

@@ -1,12 +1,12 @@
-import type { Registries } from '@cdm/core';
-import { loadCascade, type LoadedCascade } from '@cdm/cascade';
-import { activateBackend, type ActiveBackend, type BackendChoice } from './backend-choice';
-import { openSource, type CascadeSource } from './cascade-source';
-import { progressStorage } from './progress-storage';
-import { importBundledPlugin } from './registries';
-import { runSampling } from './sampling-controller';
+import type { BackendChoice } from './backend-choices';
+import type { CascadeInfo } from './cascade-info';
+import type { CascadeSource } from './cascade-source';
+import { messageOf } from './playground-error';
+import { samplerClient, type RunningSample, type SamplerClient, type StartedBackend } from './sampler-client';
+import type { StageOutput } from './sampling-controller';
 import type { CdmTestHook } from './test-hook';
 import { el } from './ui/dom';
+import { enlargedView } from './ui/enlarged-view';
 import { sampleControls, type SampleControls } from './ui/sample-controls';
 import { sourcePanel } from './ui/source-panel';
 import { stageGallery, type StageGallery } from './ui/stage-gallery';
@@ -14,155 +14,196 @@ import { statusPanel } from './ui/status-panel';
 
 export interface AppOptions {
   readonly root: HTMLElement;
-  readonly registries: Registries;
   readonly backend: BackendChoice;
   readonly hook: CdmTestHook;
+  /** Starts a sampling worker (default: the real one). */
+  readonly spawn?: () => SamplerClient;
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** What is in use: the worker, its backend, and the cascade it holds (if any). */
+interface Current {
+  readonly client: SamplerClient;
+  readonly choice: BackendChoice;
+  readonly started: StartedBackend;
+  info: CascadeInfo | undefined;
+  label: string | undefined;
+  source: CascadeSource | undefined;
+}
 
 /**
- * The page: picks a backend, loads a cascade (with a download bar), builds the controls from it,
- * and runs sampling with live previews, per-stage results and timings, cancellable at any step.
+ * The page. Sampling runs in a worker (one per backend: a backend switch starts a new worker and
+ * keeps the old one until the new one has loaded the cascade); the main thread only builds controls
+ * and draws what the worker sends. Every failure leaves the page usable: a failed switch keeps the
+ * old backend (and says so, with the menu set back), a failed load keeps the cascade that was
+ * loaded, a failed run re-enables Sample.
  */
-export function startApp({ root, registries, backend: initialBackend, hook }: AppOptions): { load(source: CascadeSource): Promise<void> } {
+export function startApp({ root, backend: initialBackend, hook, spawn = () => samplerClient() }: AppOptions): { load(source: CascadeSource): Promise<void> } {
   const status = statusPanel();
+  const enlarged = enlargedView();
   const controlsHost = el('div', { class: 'controls' });
   const galleryHost = el('div', { class: 'gallery-host' });
   const sample = el('button', { id: 'sample', type: 'button', disabled: true, class: 'primary' }, 'Sample');
   const cancel = el('button', { id: 'cancel', type: 'button', disabled: true }, 'Cancel');
-  let choice = initialBackend;
-  let active: ActiveBackend | undefined;
-  let activeChoice: BackendChoice | undefined;
-  let loaded: LoadedCascade | undefined;
-  let source: CascadeSource = { kind: 'demo' };
+  let current: Current | undefined;
   let controls: SampleControls | undefined;
   let gallery: StageGallery | undefined;
-  let run: AbortController | undefined;
-  let loading: AbortController | undefined;
+  let running: RunningSample | undefined;
 
-  const fail = (error: unknown) => {
-    hook.error = message(error);
-    status.say(hook.error, 'error');
+  const fail = (text: string) => {
+    hook.error = text;
+    status.say(text, 'error');
   };
   const sources = sourcePanel(initialBackend, {
-    onSource: (next) => void load(next),
-    onBackend: (next) => {
-      choice = next;
-      void load(source);
-    },
+    onSource: (next) => void open(current?.choice ?? initialBackend, next),
+    onBackend: (next) => void open(next, current?.source ?? { kind: 'demo' }),
   });
-  root.append(el('header', {}, el('h1', {}, 'cdm playground'), status.element), sources.element, controlsHost, el('div', { class: 'actions' }, sample, cancel), galleryHost);
+  root.append(el('header', {}, el('h1', {}, 'cdm playground'), status.element), sources.element, controlsHost, el('div', { class: 'actions' }, sample, cancel), galleryHost, enlarged.element);
 
-  async function useBackend(): Promise<ActiveBackend> {
-    if (active !== undefined && activeChoice === choice) return active;
-    status.say(`starting the ${choice} backend…`);
-    active = undefined;
-    active = await activateBackend(choice, registries.backends);
-    activeChoice = choice;
-    hook.backend = active.backend.name;
-    hook.adapter = active.adapter;
-    status.setBackend(`backend: ${active.backend.name}${active.adapter === undefined ? '' : ` · adapter: ${active.adapter}`}`);
-    status.setNotice(active.webgpuNotice ?? '');
-    return active;
-  }
+  const settle = () => {
+    hook.ready = current?.info !== undefined;
+    sample.disabled = !hook.ready;
+    sources.setBusy(false);
+  };
 
-  async function load(next: CascadeSource): Promise<void> {
-    run?.abort();
-    loading?.abort();
-    const controller = new AbortController();
-    loading = controller;
+  const showBackend = ({ backend, device, notice }: StartedBackend) => {
+    hook.backend = backend;
+    hook.adapter = device;
+    hook.notice = notice;
+    status.setBackend(`backend: ${backend} (in a worker)${device === undefined ? '' : ` · ${backend === 'webgpu' ? 'adapter' : 'renderer'}: ${device}`}`);
+    status.setNotice(notice ?? '');
+  };
+
+  /** What is still usable after a failure, for the end of the error message. */
+  const stillUsable = () => {
+    if (current === undefined) return ' Choose another backend in the menu, or reload the page.';
+    if (current.info === undefined) return ` Still on ${current.started.backend}: load the demo, a URL or a folder.`;
+    return ` Still on ${current.started.backend} with ${current.label ?? 'the previous cascade'} loaded: you can keep sampling.`;
+  };
+
+  async function open(choice: BackendChoice, source: CascadeSource): Promise<void> {
+    running?.cancel();
     hook.ready = false;
     sample.disabled = true;
     sources.setBusy(true);
+    const fresh = current === undefined || current.choice !== choice;
+    let client: SamplerClient | undefined;
+    let stage = 'start';
     try {
-      await useBackend();
-      loaded?.dispose(); // weights live on the backend they were loaded on: reload after a switch
-      loaded = undefined;
-      const opened = openSource(next, document.baseURI);
-      status.say(`loading ${opened.label}…`);
-      const storage = progressStorage(opened.storage, (progress) => status.setDownload(progress));
-      const started = performance.now();
-      const result = await loadCascade(storage, opened.manifestPath, { registries, importPlugin: importBundledPlugin, signal: controller.signal });
-      if (loading !== controller) return result.dispose(); // a newer load started meanwhile
-      loaded = result;
-      source = next;
+      let started: StartedBackend;
+      if (fresh) {
+        status.say(`starting the ${choice} backend…`);
+        client = spawn();
+        started = await client.start(choice);
+      } else {
+        client = current!.client;
+        started = current!.started;
+      }
+      stage = 'load';
+      status.say(`loading ${source.kind === 'demo' ? 'the demo cascade' : source.kind === 'url' ? source.url : source.label}…`);
+      const loaded = await client.load(source, (progress) => status.setDownload(progress));
       status.setDownload(undefined);
-      const { cascade, manifest } = result;
-      controls = sampleControls(cascade, manifest, registries.samplers.list());
-      gallery = stageGallery(cascade.stages);
+      if (fresh) {
+        current?.client.terminate();
+        current = { client, choice, started, info: undefined, label: undefined, source: undefined };
+        showBackend(started);
+      }
+      Object.assign(current!, { info: loaded.info, label: loaded.label, source });
+      controls = sampleControls(loaded.info);
+      gallery = stageGallery(loaded.info.stages, enlarged);
       controlsHost.replaceChildren(controls.element);
       galleryHost.replaceChildren(gallery.element);
-      const stages = cascade.stages.map((s) => `${s.name} ${s.resolution}×${s.resolution}`).join(' → ');
-      status.say(`loaded ${manifest.name ?? opened.label} (${stages}) in ${((performance.now() - started) / 1000).toFixed(1)} s. Choose the settings and press Sample.`);
+      const stages = loaded.info.stages.map((s) => `${s.name} ${s.resolution}×${s.resolution}`).join(' → ');
+      status.say(`loaded ${loaded.info.name ?? loaded.label} (${stages}) in ${(loaded.milliseconds / 1000).toFixed(1)} s. Choose the settings and press Sample.`);
       hook.error = undefined;
       hook.loads += 1;
-      hook.ready = true;
-      sample.disabled = false;
     } catch (error) {
-      if (loading === controller) {
-        status.setDownload(undefined);
-        fail(error);
-      }
+      status.setDownload(undefined);
+      if (fresh) client?.terminate();
+      sources.setBackend(current?.choice ?? choice);
+      const what = stage === 'start' ? `Could not start ${choice}: ` : `Could not load the cascade: `;
+      fail(`${what}${messageOf(error)}${stillUsable()}`);
     } finally {
-      if (loading === controller) {
-        loading = undefined;
-        sources.setBusy(false);
-      }
+      settle();
     }
   }
 
   sample.addEventListener('click', () => void sampleOnce());
-  cancel.addEventListener('click', () => run?.abort());
+  cancel.addEventListener('click', () => {
+    if (running === undefined) return;
+    hook.cancelRequestedAt = performance.now();
+    hook.stepsAtCancel = hook.steps;
+    cancel.disabled = true;
+    status.say('cancelling after the current step…', 'warning');
+    running.cancel();
+  });
 
   async function sampleOnce(): Promise<void> {
-    if (loaded === undefined || controls === undefined || gallery === undefined || active === undefined) return;
+    if (current?.info === undefined || controls === undefined || gallery === undefined) return;
     let settings;
     try {
       settings = controls.read();
     } catch (error) {
-      return fail(error);
+      return fail(`${messageOf(error)}. Fix it and press Sample again.`);
     }
-    const controller = new AbortController();
-    run = controller;
+    const { info, started } = current;
+    const className = settings.classLabel === undefined ? undefined : (info.classNames?.[settings.classLabel] ?? `class ${settings.classLabel}`);
+    const shown = gallery;
+    const outputs: StageOutput[] = [];
     hook.busy = true;
     hook.error = undefined;
     sample.disabled = true;
     cancel.disabled = false;
     sources.setBusy(true);
-    gallery.reset(settings.count);
-    status.say(`sampling ${settings.count} image${settings.count === 1 ? '' : 's'} on ${active.backend.name}…`);
-    const shown = gallery;
+    shown.reset(settings.count, { seed: settings.seed, className });
+    shown.startStage(0);
+    status.say(`sampling ${settings.count} image${settings.count === 1 ? '' : 's'} on ${started.backend}…`);
+    const run = current.client.sample(settings, {
+      onStep: (event) => {
+        hook.steps += 1;
+        shown.step(event);
+      },
+      onPreview: (preview) => {
+        shown.showPreview(preview);
+        hook.previews += 1;
+      },
+      onStage: (output) => {
+        outputs.push(output);
+        shown.showOutput(output);
+        shown.startStage(output.stage + 1);
+      },
+    });
+    running = run;
     try {
-      const result = await runSampling(loaded.cascade, settings, {
-        signal: controller.signal,
-        onPreview: (preview) => {
-          shown.showPreview(preview);
-          hook.previews += 1;
-        },
-        onStage: (output) => shown.showOutput(output, settings.seed),
-      });
+      const result = await run.done;
+      if (result === 'cancelled') {
+        shown.stop('cancelled');
+        status.say('cancelled. Press Sample to start again.', 'warning');
+        hook.cancels += 1;
+        hook.cancelLatency = hook.cancelRequestedAt === undefined ? undefined : { milliseconds: performance.now() - hook.cancelRequestedAt, stepsAfter: hook.steps - (hook.stepsAtCancel ?? hook.steps) };
+        return;
+      }
       const total = result.timings.reduce((a, b) => a + b, 0);
-      status.say(`done in ${(total / 1000).toFixed(2)} s (${result.stages.map((s) => `${s.stageName} ${(s.milliseconds / 1000).toFixed(2)} s`).join(', ')}) on ${active.backend.name}.`);
+      status.say(`done in ${(total / 1000).toFixed(2)} s (${outputs.map((s) => `${s.stageName} ${(s.milliseconds / 1000).toFixed(2)} s`).join(', ')}) on ${started.backend}.`);
       hook.lastRun = {
-        backend: active.backend.name,
+        backend: started.backend,
         seed: settings.seed,
         classLabel: settings.classLabel,
-        stages: result.stages.map(({ stageName, images }) => ({ name: stageName, count: images.count, width: images.width, height: images.height, channels: images.channels, pixels: images.values })),
+        stages: outputs.map(({ stageName, images }) => ({ name: stageName, count: images.count, width: images.width, height: images.height, channels: images.channels, pixels: images.values })),
         timings: result.timings,
       };
       hook.runs += 1;
     } catch (error) {
-      if (controller.signal.aborted) status.say('cancelled.', 'warning');
-      else fail(error);
+      shown.stop('stopped');
+      fail(`Sampling failed: ${messageOf(error)}. Change the settings and press Sample again.`);
     } finally {
-      run = undefined;
+      running = undefined;
       hook.busy = false;
-      sample.disabled = false;
       cancel.disabled = true;
-      sources.setBusy(false);
+      settle();
+      // Cancel (now disabled) or nothing had focus: keep keyboard users on the page's main action.
+      if (document.activeElement === null || document.activeElement === document.body || document.activeElement === cancel) sample.focus();
     }
   }
 
-  return { load };
+  return { load: (source) => open(initialBackend, source) };
 }

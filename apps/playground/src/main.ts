@@ -1,25 +1,19 @@
 import './style.css';
 import { startApp } from './app';
-import { isBackendChoice } from './backend-choice';
+import { isBackendChoice } from './backend-choices';
 import { registerOfflineSupport } from './offline';
-import { registerWebBackends } from '@cdm/backend-web';
-import { cascadeRegistries } from './registries';
 import { installTestHook } from './test-hook';
-import { WASM_PATHS } from './wasm-paths';
 
+// The main thread builds the page and draws; tfjs, the backends and the cascade live in the sampling worker.
 const hook = installTestHook();
 const query = new URLSearchParams(location.search);
 const requested = query.get('backend') ?? 'auto';
 const root = document.getElementById('app');
 if (root === null) throw new Error('index.html has no #app element');
 
-// webgpu → webgl → wasm; the .wasm binaries are served from where Vite put them.
-const registries = cascadeRegistries();
-registerWebBackends(registries.backends, { wasm: { wasmPaths: WASM_PATHS } });
-
-const app = startApp({ root, registries, backend: isBackendChoice(requested) ? requested : 'auto', hook });
+const app = startApp({ root, backend: isBackendChoice(requested) ? requested : 'auto', hook });
 const url = query.get('cascade');
-// The first load pulls in the backend's code; the service worker then keeps everything loaded so far for offline use.
+// Offline support after the first load, so the service worker's precache does not compete with it.
 void app
   .load(url === null ? { kind: 'demo' } : { kind: 'url', url })
   .then(registerOfflineSupport)

@@ -1,13 +1,15 @@
+import { MODEL_FILE } from './model-file';
+
 /** Must match SHELL_CACHE in public/sw.js. */
 export const SHELL_CACHE = 'cdm-playground-shell-v1';
 
-/** Model files: fetchStorage caches these itself (the 'cdm-models' cache); the shell cache leaves them out. Same test as public/sw.js. */
-export const MODEL_FILE = /\.(safetensors)$|\/cascade\.json$|\/config\.json$|\/stage\.json$/;
 
 /**
  * Offline support, production builds only (in `vite dev` a service worker would cache modules that
- * hot reloading replaces). Registers public/sw.js, which answers from its cache when the network
- * fails, and puts what this page has loaded so far (the page, Vite's hashed JS/CSS, the .wasm
+ * hot reloading replaces). Registers public/sw.js, which on install caches every file the build
+ * listed in precache.json (all backends' chunks and every .wasm) and answers from its cache when
+ * the network fails. Resolves once that worker is active, i.e. once the precache is complete. Also
+ * puts what this page has loaded so far (the page, Vite's hashed JS/CSS, the .wasm
  * binaries) into that cache, since those requests happened before the worker existed. Model files
  * are not part of it: @cdm/backend-web's fetchStorage keeps them in the Cache API and reads them
  * from there without a request.

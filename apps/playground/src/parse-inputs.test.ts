@@ -22,6 +22,13 @@ describe('parse-inputs', () => {
     expect(() => parseSteps('steps', '0')).toThrow(/integer ≥ 1/);
   });
 
+  it("refuses steps the stage's T cannot give, naming the field", () => {
+    expect(() => parseSteps('base steps', '5000', 1000)).toThrow('base steps: expected an integer from 1 to 1000, got "5000"');
+    expect(parseSteps('base steps', 'ddim25', 1000)).toBe('ddim25');
+    expect(() => parseSteps('sr32 steps', 'ddim1', 1000)).toThrow(/^sr32 steps: expected "ddimN" with a count that an integer stride/);
+    expect(() => parseSteps('sr32 steps', 'ddim5000', 1000)).toThrow(/sr32 steps/);
+  });
+
   it('formats default steps back into the text box', () => {
     expect([formatSteps('ddim50'), formatSteps(20), formatSteps([0, 10]), formatSteps(undefined)]).toEqual(['ddim50', '20', '0,10', '']);
   });

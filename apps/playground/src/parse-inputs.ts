@@ -30,11 +30,26 @@ export function parseNumber(label: string, text: string, min = -Infinity): numbe
   return value;
 }
 
-/** Sampling steps as the CLI takes them: a count ("25", evenly spaced) or DDIM striding ("ddim25"). */
-export function parseSteps(label: string, text: string): number | string {
+/** True when some integer stride k in 1…T−1 gives exactly `wanted` steps 0, k, 2k, … < T (what "ddimN" asks for). */
+export function ddimStrideExists(numTimesteps: number, wanted: number): boolean {
+  for (let k = 1; k < numTimesteps; k++) if (Math.ceil(numTimesteps / k) === wanted) return true;
+  return false;
+}
+
+/**
+ * Sampling steps as the CLI takes them: a count ("25", evenly spaced, at most T) or DDIM striding
+ * ("ddim25", a count some integer stride of T gives). `numTimesteps` is the stage's T.
+ */
+export function parseSteps(label: string, text: string, numTimesteps = Number.MAX_SAFE_INTEGER): number | string {
   const trimmed = text.trim();
-  if (/^\d+$/.test(trimmed)) return parseInteger(label, trimmed, 1);
-  if (/^ddim\d+$/.test(trimmed)) return trimmed;
+  if (/^\d+$/.test(trimmed)) return parseInteger(label, trimmed, 1, numTimesteps);
+  const ddim = /^ddim(\d+)$/.exec(trimmed);
+  if (ddim !== null) {
+    if (numTimesteps !== Number.MAX_SAFE_INTEGER && !ddimStrideExists(numTimesteps, Number(ddim[1]))) {
+      throw new InputError(label, `"ddimN" with a count that an integer stride of the stage's ${numTimesteps} timesteps gives (e.g. ddim25, ddim50), or a plain count from 1 to ${numTimesteps}`, text);
+    }
+    return trimmed;
+  }
   throw new InputError(label, 'a step count (25) or "ddimN" spacing (ddim25)', text);
 }
 

@@ -29,6 +29,8 @@ export interface StageOutput {
 
 export interface SamplingCallbacks {
   readonly signal?: AbortSignal;
+  /** Called after every denoising step (cheap: no read-back). */
+  readonly onStep?: (event: { readonly stage: number; readonly step: number; readonly totalSteps: number }) => void;
   /** Called with x̂_0 as often as reading it back keeps up (a step whose read would queue is skipped). */
   readonly onPreview?: (preview: StagePreview) => void;
   readonly onStage?: (output: StageOutput) => void;
@@ -53,8 +55,8 @@ async function readBatch(tensor: tf.Tensor4D): Promise<ImageBatch> {
 
 /**
  * Samples `cascade` once with `settings`, streaming x̂_0 previews and every stage's output to the
- * callbacks. The sample loop yields to the event loop after every step, so the page stays
- * responsive and the `signal` (the Cancel button) is seen within one step.
+ * callbacks. The sample loop yields to the event loop after every step, so the `signal` (the
+ * Cancel button, through the worker's 'cancel' message) is seen within one step.
  */
 export async function runSampling(cascade: Cascade, settings: SampleSettings, callbacks: SamplingCallbacks = {}): Promise<SamplingRun> {
   const outputs: Promise<StageOutput>[] = [];
@@ -66,6 +68,7 @@ export async function runSampling(cascade: Cascade, settings: SampleSettings, ca
     stages: settings.stages,
     ...(callbacks.signal === undefined ? {} : { signal: callbacks.signal }),
     onProgress: ({ stage, stageName, step, totalSteps, predX0 }) => {
+      callbacks.onStep?.({ stage, step, totalSteps });
       if (callbacks.onPreview === undefined || previewPending) return;
       previewPending = true;
       readBatch(predX0)

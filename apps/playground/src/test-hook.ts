@@ -8,13 +8,23 @@ export interface CdmTestHook {
   ready: boolean;
   /** A sampling run is in progress. */
   busy: boolean;
-  /** The tfjs backend in use and the WebGPU adapter, when there is one. */
+  /** The tfjs backend in use and the device it runs on (WebGPU adapter or WebGL renderer), when known. */
   backend: string | undefined;
   adapter: string | undefined;
+  /** The one-line notice about the backend choice (why not WebGPU, or why the chosen one is slow), if any. */
+  notice: string | undefined;
   /** The latest error message shown, if any. */
   error: string | undefined;
   /** Runs finished so far. */
   runs: number;
+  /** Denoising steps reported by the worker so far (all runs). */
+  steps: number;
+  /** Runs cancelled so far; when the last Cancel was pressed (performance.now()) and the step count then. */
+  cancels: number;
+  cancelRequestedAt: number | undefined;
+  stepsAtCancel: number | undefined;
+  /** The last cancel: ms from the click to the worker's confirmation, and the steps reported in between. */
+  cancelLatency: { readonly milliseconds: number; readonly stepsAfter: number } | undefined;
   /** x̂_0 previews drawn so far (all runs). */
   previews: number;
   /** Cascade loads finished so far (a backend switch reloads the weights). */
@@ -36,7 +46,24 @@ export interface CdmTestRun {
 
 /** Creates window.__cdm (test-only) and returns it for the page to update. */
 export function installTestHook(): CdmTestHook {
-  const hook: CdmTestHook = { ready: false, busy: false, backend: undefined, adapter: undefined, error: undefined, runs: 0, previews: 0, loads: 0, lastRun: undefined, offline: undefined };
+  const hook: CdmTestHook = {
+    ready: false,
+    busy: false,
+    backend: undefined,
+    adapter: undefined,
+    notice: undefined,
+    error: undefined,
+    runs: 0,
+    steps: 0,
+    cancels: 0,
+    cancelRequestedAt: undefined,
+    stepsAtCancel: undefined,
+    cancelLatency: undefined,
+    previews: 0,
+    loads: 0,
+    lastRun: undefined,
+    offline: undefined,
+  };
   (globalThis as { __cdm?: CdmTestHook }).__cdm = hook;
   return hook;
 }

@@ -19,3 +19,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: At
 export function field(text: string, control: HTMLElement, title?: string): HTMLLabelElement {
   return el('label', { class: 'field', title }, el('span', {}, text), control);
 }
+
+/** Runs `read` (a control's parser); when it throws, moves focus to `input` so the value can be fixed at once. */
+export function focusOnError<T>(input: HTMLElement, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    input.focus();
+    throw error;
+  }
+}

@@ -1,7 +1,7 @@
-import type { Cascade, CascadeManifest } from '@cdm/cascade';
+import type { CascadeInfo } from '../cascade-info';
 import { parseInteger } from '../parse-inputs';
 import type { SampleSettings } from '../sampling-controller';
-import { el, field } from './dom';
+import { el, field, focusOnError } from './dom';
 import { stageControls, type StageControls } from './stage-controls';
 
 /** The most images one run makes (the batch size). */
@@ -17,19 +17,19 @@ export interface SampleControls {
  * Class (names from cascade.json), seed, number of images, and each stage's controls. Ids: `class`,
  * `seed`, `count`, then `stage-<i>-…` (see stageControls).
  */
-export function sampleControls(cascade: Cascade, manifest: CascadeManifest, samplerNames: readonly string[]): SampleControls {
+export function sampleControls(cascade: CascadeInfo): SampleControls {
   const base = cascade.stages[0]!;
   const numClasses = base.numClasses;
   let classSelect: HTMLSelectElement | undefined;
   if (numClasses !== undefined) {
-    const names = Array.from({ length: numClasses }, (_, i) => manifest.classNames?.[i] ?? `class ${i}`);
+    const names = Array.from({ length: numClasses }, (_, i) => cascade.classNames?.[i] ?? `class ${i}`);
     classSelect = el('select', { id: 'class' }, ...names.map((name, i) => el('option', { value: i }, `${i} · ${name}`)));
   }
   const seed = el('input', { id: 'seed', type: 'number', min: 0, step: 1, value: 0 });
   const randomSeed = el('button', { type: 'button', id: 'random-seed', title: 'pick a random seed' }, 'random');
   randomSeed.addEventListener('click', () => (seed.value = String(Math.floor(Math.random() * 2 ** 31))));
   const count = el('input', { id: 'count', type: 'number', min: 1, max: MAX_IMAGES, step: 1, value: 2 });
-  const stages: StageControls[] = cascade.stages.map((stage, i) => stageControls(stage, i, samplerNames));
+  const stages: StageControls[] = cascade.stages.map((stage, i) => stageControls(stage, i, cascade.samplerNames));
   const element = el(
     'div',
     { class: 'sample-controls' },
@@ -41,8 +41,8 @@ export function sampleControls(cascade: Cascade, manifest: CascadeManifest, samp
     read() {
       return {
         classLabel: classSelect === undefined ? undefined : Number(classSelect.value),
-        seed: parseInteger('seed', seed.value, 0, 2 ** 31 - 1),
-        count: parseInteger('images', count.value, 1, MAX_IMAGES),
+        seed: focusOnError(seed, () => parseInteger('seed', seed.value, 0, 2 ** 31 - 1)),
+        count: focusOnError(count, () => parseInteger('images', count.value, 1, MAX_IMAGES)),
         stages: stages.map((s) => s.read()),
       };
     },

@@ -1,4 +1,4 @@
-import { BACKEND_CHOICES, type BackendChoice } from '../backend-choice';
+import { BACKEND_CHOICES, type BackendChoice } from '../backend-choices';
 import type { CascadeSource } from '../cascade-source';
 import { el, field } from './dom';
 import { filesFromDrop, filesFromInput } from './dropped-files';
@@ -12,6 +12,8 @@ export interface SourcePanel {
   readonly element: HTMLElement;
   /** Enables or disables the controls (while a cascade loads). */
   setBusy(busy: boolean): void;
+  /** Shows `choice` in the backend menu (after a switch that failed, the backend still in use). */
+  setBackend(choice: BackendChoice): void;
 }
 
 /**
@@ -21,10 +23,10 @@ export interface SourcePanel {
 export function sourcePanel(initialBackend: BackendChoice, handlers: SourcePanelHandlers): SourcePanel {
   const demo = el('button', { id: 'load-demo', type: 'button' }, 'demo cascade');
   demo.addEventListener('click', () => handlers.onSource({ kind: 'demo' }));
-  const url = el('input', { id: 'cascade-url', type: 'url', placeholder: 'https://…/cascade.json', size: 40 });
+  const url = el('input', { id: 'cascade-url', type: 'url', placeholder: 'https://…/cascade.json', size: 40, 'aria-label': 'cascade.json URL' });
   const loadUrl = el('button', { id: 'load-url', type: 'button' }, 'load URL');
   loadUrl.addEventListener('click', () => url.value.trim() !== '' && handlers.onSource({ kind: 'url', url: url.value.trim() }));
-  const folder = el('input', { id: 'folder', type: 'file', webkitdirectory: true, multiple: true });
+  const folder = el('input', { id: 'folder', type: 'file', webkitdirectory: true, multiple: true, 'aria-label': 'folder with a cascade.json' });
   folder.addEventListener('change', () => {
     if (folder.files === null || folder.files.length === 0) return;
     const files = filesFromInput(folder.files);
@@ -51,6 +53,9 @@ export function sourcePanel(initialBackend: BackendChoice, handlers: SourcePanel
     element: el('div', { class: 'source' }, el('div', { class: 'row' }, el('span', {}, 'cascade:'), demo, url, loadUrl, field('backend', backend)), drop),
     setBusy(busy) {
       for (const control of controls) control.disabled = busy;
+    },
+    setBackend(choice) {
+      backend.value = choice;
     },
   };
 }

@@ -1,6 +1,7 @@
-import type { Stage, StageSampleParams } from '@cdm/cascade';
+import type { StageSampleParams } from '@cdm/cascade';
+import type { StageInfo } from '../cascade-info';
 import { formatSteps, parseInteger, parseNumber, parseSteps } from '../parse-inputs';
-import { el, field } from './dom';
+import { el, field, focusOnError } from './dom';
 
 /** One stage's sampling controls: steps, sampler and η, guidance w (stages with a null class), augmentation level s and hand-over (super-resolution stages). */
 export interface StageControls {
@@ -13,7 +14,7 @@ export interface StageControls {
  * Builds the controls for stage `index`, filled with the stage's defaults from cascade.json.
  * Element ids are `stage-<index>-<field>` (steps, sampler, eta, guidance, aug-level, truncate).
  */
-export function stageControls(stage: Stage, index: number, samplerNames: readonly string[]): StageControls {
+export function stageControls(stage: StageInfo, index: number, samplerNames: readonly string[]): StageControls {
   const id = (name: string) => `stage-${index}-${name}`;
   const d = stage.defaults;
   const steps = el('input', { id: id('steps'), type: 'text', size: 7, value: formatSteps(d.steps), placeholder: 'ddim25' });
@@ -24,18 +25,18 @@ export function stageControls(stage: Stage, index: number, samplerNames: readonl
   sampler.addEventListener('change', syncEta);
   syncEta();
 
-  const fields: HTMLElement[] = [field('steps', steps, 'a step count (evenly spaced) or ddimN (DDIM striding)'), field('sampler', sampler), etaField];
+  const fields: HTMLElement[] = [field('steps', steps, `a step count from 1 to ${stage.numTimesteps} (evenly spaced) or ddimN (DDIM striding)`), field('sampler', sampler), etaField];
   let guidance: HTMLInputElement | undefined;
-  if (stage.nullClass !== undefined) {
+  if (stage.hasNullClass) {
     guidance = el('input', { id: id('guidance'), type: 'number', min: 0, step: 0.5, value: d.guidanceScale ?? 1 });
     fields.push(field('guidance w', guidance, 'classifier-free guidance scale (1 = none)'));
   }
   let augLevel: HTMLInputElement | undefined;
   let truncate: HTMLInputElement | undefined;
   if (stage.superResolution !== undefined) {
-    augLevel = el('input', { id: id('aug-level'), type: 'number', min: 0, max: stage.diffusion.numTimesteps - 1, step: 1, value: d.augLevel ?? 0 });
+    augLevel = el('input', { id: id('aug-level'), type: 'number', min: 0, max: stage.numTimesteps - 1, step: 1, value: d.augLevel ?? 0 });
     fields.push(field('aug level s', augLevel, 'conditioning-augmentation level: how much noise the low-resolution input gets (0 = none)'));
-    if (stage.superResolution.augmentation !== undefined) {
+    if (stage.superResolution.augmented) {
       truncate = el('input', { id: id('truncate'), type: 'checkbox', checked: d.truncate === true });
       fields.push(field('truncated', truncate, 'truncated hand-over: the previous stage stops at level s and passes z_s on (s must be a level its sampler passes through)'));
     }
@@ -47,12 +48,12 @@ export function stageControls(stage: Stage, index: number, samplerNames: readonl
     element,
     read() {
       const params: { -readonly [K in keyof StageSampleParams]: StageSampleParams[K] } = {
-        steps: parseSteps(label('steps'), steps.value),
+        steps: focusOnError(steps, () => parseSteps(label('steps'), steps.value, stage.numTimesteps)),
         sampler: sampler.value,
       };
-      if (sampler.value === 'ddim') params.eta = parseNumber(label('η'), eta.value, 0);
-      if (guidance !== undefined) params.guidanceScale = parseNumber(label('guidance w'), guidance.value, 0);
-      if (augLevel !== undefined) params.augLevel = parseInteger(label('aug level s'), augLevel.value, 0, stage.diffusion.numTimesteps - 1);
+      if (sampler.value === 'ddim') params.eta = focusOnError(eta, () => parseNumber(label('η'), eta.value, 0));
+      if (guidance !== undefined) params.guidanceScale = focusOnError(guidance, () => parseNumber(label('guidance w'), guidance.value, 0));
+      if (augLevel !== undefined) params.augLevel = focusOnError(augLevel, () => parseInteger(label('aug level s'), augLevel.value, 0, stage.numTimesteps - 1));
       if (truncate !== undefined) params.truncate = truncate.checked;
       return params;
     },

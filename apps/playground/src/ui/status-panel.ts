@@ -21,7 +21,7 @@ export function statusPanel(): StatusPanel {
   const backend = el('span', { id: 'backend-info' }, 'backend: not started');
   const notice = el('p', { id: 'notice', class: 'notice warning', hidden: true });
   const message = el('p', { id: 'message', class: 'message info', role: 'status' });
-  const bar = el('progress', { id: 'download-progress', max: 1, value: 0 });
+  const bar = el('progress', { id: 'download-progress', max: 1, value: 0, 'aria-label': 'weights downloaded' });
   const barText = el('span', { id: 'download-text' });
   const download = el('div', { class: 'download-progress', hidden: true }, bar, ' ', barText);
   return {

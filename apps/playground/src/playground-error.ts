@@ -1,0 +1,36 @@
+/** What went wrong in the playground, in its words, with what to do next. */
+export type PlaygroundErrorCode = 'PLAYGROUND_BACKEND_UNAVAILABLE' | 'PLAYGROUND_BACKEND_FAILED' | 'PLAYGROUND_NO_BACKEND' | 'PLAYGROUND_WORKER_FAILED' | 'PLAYGROUND_NOT_LOADED';
+
+export class PlaygroundError extends Error {
+  override readonly name = 'PlaygroundError';
+  constructor(
+    readonly code: PlaygroundErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const LABEL: Readonly<Record<string, string>> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM' };
+const label = (name: string) => LABEL[name] ?? name;
+
+export const playgroundErrors = {
+  backendUnavailable(name: string, reason: string) {
+    return new PlaygroundError('PLAYGROUND_BACKEND_UNAVAILABLE', `${label(name)} is not available in this browser: ${reason}. Choose auto or another backend in the menu.`);
+  },
+  backendFailed(name: string, reason: string) {
+    return new PlaygroundError('PLAYGROUND_BACKEND_FAILED', `${label(name)} failed to start: ${reason}. Choose auto or another backend in the menu.`);
+  },
+  noBackend(reasons: readonly string[]) {
+    return new PlaygroundError('PLAYGROUND_NO_BACKEND', `No backend can run in this browser (${reasons.join('; ')}). Try a current Chrome, Edge, Firefox or Safari.`);
+  },
+  workerFailed(reason: string) {
+    return new PlaygroundError('PLAYGROUND_WORKER_FAILED', `The sampling worker stopped: ${reason}. Reload the page.`);
+  },
+  notLoaded() {
+    return new PlaygroundError('PLAYGROUND_NOT_LOADED', 'No cascade is loaded yet: load the demo, a URL or a folder first.');
+  },
+};
+
+/** An error's message for the status line. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -26,5 +29,22 @@ describe.skipIf(!built)(`the built bin${built ? '' : ' (skipped: apps/cli/dist/c
     expect(error.code).toBe(3);
     expect(error.stderr).toMatch(/^cdm: No file at ".*no-such-cascade\.json".*\[CDM_NOT_FOUND\]\n$/);
     expect(error.stdout).toBe('');
+  });
+
+  it('cdm sample --demo never imports tfjs gradient registrations (a resolve hook refuses them) and writes the grid', async () => {
+    const refuse = 'export async function resolve(s, c, next) { if (s.includes("register_all_gradients")) throw new Error("gradients imported"); return next(s, c); }';
+    const installer = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(refuse)}`)});`;
+    const preload = `data:text/javascript,${encodeURIComponent(installer)}`;
+    const dir = await mkdtemp(join(tmpdir(), 'cdm-bin-sample-'));
+    try {
+      const out = join(dir, 'grid.png');
+      await run(process.execPath, ['--import', preload, bin, 'sample', '--demo', '--n', '2', '--steps', '2,1', '--quiet', '--out', out], { timeout: 120_000 });
+      expect(existsSync(out)).toBe(true);
+      // The same hook does stop a command that registers gradients, so the check above can fail.
+      const { stdout } = await run(process.execPath, ['--import', preload, bin, 'info', '--json'], { timeout: 60_000 });
+      expect(JSON.parse(stdout).selectionError).toMatch(/register_all_gradients\.js could not be loaded: gradients imported/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,6 +6,8 @@ import { register as registerUnet } from '@cdm/unet';
 export interface CliRegistriesOptions {
   /** XNNPACK threads of the wasm backend (experimental; default CDM_WASM_THREADS, else 1). */
   readonly wasmThreads?: number;
+  /** Whether the backend's init() registers tfjs' gradient functions (default true; `cdm sample` passes false). */
+  readonly gradients?: boolean;
 }
 
 /**
@@ -17,6 +19,9 @@ export function cliRegistries(options: CliRegistriesOptions = {}): Registries {
   const registries = createRegistries();
   registerUnet(registries);
   registerAugment(registries);
-  registerNodeBackends(registries.backends, options.wasmThreads === undefined ? {} : { wasm: { threads: options.wasmThreads } });
+  registerNodeBackends(registries.backends, {
+    ...(options.wasmThreads === undefined ? {} : { wasm: { threads: options.wasmThreads } }),
+    ...(options.gradients === undefined ? {} : { gradients: options.gradients }),
+  });
   return registries;
 }

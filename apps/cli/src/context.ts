@@ -49,14 +49,20 @@ export function withCommonFlags(command: Command): Command {
     .addOption(new Option('--threads <n>', `EXPERIMENTAL: WebAssembly threads for the wasm backend, 1–${MAX_WASM_THREADS} (default: CDM_WASM_THREADS, else 1)`));
 }
 
-export function createContext(io: CliIo, flags: CommonFlags): CommandContext {
+/** What a command asks of its context beyond the common flags. */
+export interface ContextOptions {
+  /** Register tfjs' gradient functions when the backend starts (default true; only sampling commands pass false). */
+  readonly gradients?: boolean;
+}
+
+export function createContext(io: CliIo, flags: CommonFlags, options: ContextOptions = {}): CommandContext {
   if (flags.backend !== undefined && flags.device !== undefined && flags.backend !== flags.device) {
     throw errors.invalidArgument('--device', `the same value as --backend ("${flags.backend}"), or only one of them`, flags.device);
   }
   const json = flags.json === true;
   const threads = flags.threads === undefined ? undefined : parseInteger('--threads', flags.threads, 1);
   if (threads !== undefined && threads > MAX_WASM_THREADS) throw errors.invalidArgument('--threads', `an integer from 1 to ${MAX_WASM_THREADS}`, flags.threads);
-  const registries = cliRegistries(threads === undefined ? {} : { wasmThreads: threads });
+  const registries = cliRegistries({ ...(threads === undefined ? {} : { wasmThreads: threads }), ...options });
   const device = flags.backend ?? flags.device ?? 'auto';
   return {
     io,

@@ -3,7 +3,7 @@
  * kernels, tfjs-cpu as the last resort; file storage with atomic writes, PNG/JPEG codec, image
  * grids and dataset readers.
  */
-export { cpuBackend } from './backends/cpu-backend';
+export { cpuBackend, type CpuBackendOptions } from './backends/cpu-backend';
 export { nodeBackends, registerNodeBackends, type NodeBackendsOptions } from './backends/register-node-backends';
 export { tensorflowBackend, type TensorflowBackendOptions } from './backends/tensorflow-backend';
 export { tensorflowCudaBackend, type TensorflowCudaBackendOptions } from './backends/tensorflow-cuda-backend';

@@ -2,7 +2,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkBatchFits, errors, type RawImage } from '@cdm/core';
 import { loadCascade, type CascadeManifest } from '@cdm/cascade';
-import { pngCodec, tensorToImages } from '@cdm/backend-node';
+import { ensureGradients, pngCodec, tensorToImages } from '@cdm/backend-node';
 import { CAPTION_HEIGHT, captionedGrid } from '../caption-grid';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
 import { requireDemoCascade } from '../demo';
@@ -48,7 +48,8 @@ export function registerSample(program: Command, io: CliIo, state: RunState): vo
     .option('--columns <n>', 'images per row of the grid (default ⌈√n⌉)')
     .option('--no-labels', "don't caption the grid's images with their class names")
     .action(async (cascade: string | undefined, flags: SampleFlags) => {
-      state.exitCode = await runSample(createContext(io, flags), cascade, flags);
+      // Sampling needs no gradients, and importing tfjs' registrations costs ~1 s of start-up (issue 25).
+      state.exitCode = await runSample(createContext(io, flags, { gradients: false }), cascade, flags);
     });
 }
 
@@ -115,6 +116,7 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
     const base = stages[0]!;
     const final = stages[stages.length - 1]!;
     const loadSeconds = (performance.now() - loadStart) / 1000;
+    if (stages.some((stage) => stage.classifier !== undefined)) await ensureGradients(); // classifier guidance differentiates the classifier
 
     const params = parseStageSampleFlags(flags, stages, ctx.registries);
 

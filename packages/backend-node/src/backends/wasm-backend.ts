@@ -28,6 +28,12 @@ export interface WasmBackendOptions {
   readonly nativeThreads?: number;
   /** Where warnings (threads that did not start) go. Default `console.warn`. */
   readonly warn?: (message: string) => void;
+  /**
+   * Register tfjs' gradient functions in `init()` (default true), so that training works without
+   * importing them yourself. `false` for a process that only samples: importing them costs about a
+   * second at start-up and inference needs none. Call `ensureGradients()` before training then.
+   */
+  readonly gradients?: boolean;
 }
 
 /**
@@ -56,7 +62,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): Backend {
       };
       // In Node the package loads its .wasm binaries from its own dist/ folder.
       await import('@tensorflow/tfjs-backend-wasm');
-      await ensureGradients();
+      if (options.gradients !== false) await ensureGradients();
       if (threads > 1 && tf.findBackend('wasm') === null) await enableWasmThreads(threads, { warn });
       if (tf.getBackend() !== 'wasm' && !(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed to load the WebAssembly module");
       const running = wasmThreadsCount() ?? 1;

@@ -83,6 +83,7 @@ export function startApp({ root, backend: initialBackend, hook, spawn = () => sa
   async function open(choice: BackendChoice, source: CascadeSource): Promise<void> {
     running?.cancel();
     hook.ready = false;
+    hook.error = undefined; // a new action: the last error no longer applies
     sample.disabled = true;
     sources.setBusy(true);
     const fresh = current === undefined || current.choice !== choice;
@@ -94,16 +95,25 @@ export function startApp({ root, backend: initialBackend, hook, spawn = () => sa
         status.say(`starting the ${choice} backend…`);
         client = spawn();
         started = await client.start(choice);
+        if (current === undefined) {
+          // The first backend: keep it even if the load below fails, so another cascade can be loaded.
+          current = { client, choice, started, info: undefined, label: undefined, source: undefined };
+          showBackend(started);
+        }
       } else {
         client = current!.client;
         started = current!.started;
       }
       stage = 'load';
       status.say(`loading ${source.kind === 'demo' ? 'the demo cascade' : source.kind === 'url' ? source.url : source.label}…`);
-      const loaded = await client.load(source, (progress) => status.setDownload(progress));
+      hook.download = undefined;
+      const loaded = await client.load(source, (progress) => {
+        status.setDownload(progress);
+        hook.download = { firstTotal: hook.download?.firstTotal ?? progress.total, loaded: progress.loaded, total: progress.total };
+      });
       status.setDownload(undefined);
-      if (fresh) {
-        current?.client.terminate();
+      if (current!.client !== client) {
+        current!.client.terminate();
         current = { client, choice, started, info: undefined, label: undefined, source: undefined };
         showBackend(started);
       }
@@ -118,10 +128,10 @@ export function startApp({ root, backend: initialBackend, hook, spawn = () => sa
       hook.loads += 1;
     } catch (error) {
       status.setDownload(undefined);
-      if (fresh) client?.terminate();
+      if (client !== undefined && current?.client !== client) client.terminate();
       sources.setBackend(current?.choice ?? choice);
-      const what = stage === 'start' ? `Could not start ${choice}: ` : `Could not load the cascade: `;
-      fail(`${what}${messageOf(error)}${stillUsable()}`);
+      // A backend that cannot start says so itself ("WebGPU is not available in this browser: …").
+      fail(`${stage === 'start' ? '' : 'Could not load the cascade: '}${messageOf(error)}${stillUsable()}`);
     } finally {
       settle();
     }

@@ -1,5 +1,5 @@
 import type { Storage } from '@cdm/core';
-import { fetchStorage, fileStorage } from '@cdm/backend-web';
+import { DEFAULT_MODEL_CACHE, fetchStorage, fileStorage, type FetchStorage } from '@cdm/backend-web';
 
 /** Where a cascade comes from: the bundled demo, a cascade.json URL, or a folder the user dropped. */
 export type CascadeSource =
@@ -13,6 +13,25 @@ export interface OpenedSource {
   readonly manifestPath: string;
   /** For the status line: "demo cascade", the URL, or the folder's name. */
   readonly label: string;
+  /** A file's size without reading it (for the download bar's total), or undefined when that cannot be learned. */
+  sizeOf(path: string): Promise<number | undefined>;
+}
+
+const contentLength = (response: Response | undefined) => {
+  const length = Number(response?.headers.get('content-length') ?? NaN);
+  return Number.isFinite(length) && length > 0 ? length : undefined;
+};
+
+/** A file's size from fetchStorage's cache (no request), else from a HEAD request; undefined offline or when the server does not say. */
+function remoteSize(storage: FetchStorage): (path: string) => Promise<number | undefined> {
+  return async (path) => {
+    const url = storage.url(path);
+    const cache = typeof caches === 'undefined' ? undefined : await caches.open(DEFAULT_MODEL_CACHE).catch(() => undefined);
+    const cached = contentLength(await cache?.match(url).catch(() => undefined));
+    if (cached !== undefined) return cached;
+    const response = await fetch(url, { method: 'HEAD' }).catch(() => undefined);
+    return response?.ok === true ? contentLength(response) : undefined;
+  };
 }
 
 /** Where the demo cascade is published on this site (see the staticFiles plugin in vite.config.ts). */
@@ -38,19 +57,22 @@ export function findManifest(paths: Iterable<string>): string | undefined {
  */
 export function openSource(source: CascadeSource, pageUrl: string): OpenedSource {
   switch (source.kind) {
-    case 'demo':
-      return { storage: fetchStorage(new URL(DEMO_FOLDER, pageUrl).href), manifestPath: MANIFEST_NAME, label: 'demo cascade' };
+    case 'demo': {
+      const storage = fetchStorage(new URL(DEMO_FOLDER, pageUrl).href);
+      return { storage, manifestPath: MANIFEST_NAME, label: 'demo cascade', sizeOf: remoteSize(storage) };
+    }
     case 'url': {
       const url = new URL(source.url, pageUrl);
       const slash = url.pathname.lastIndexOf('/');
       const name = url.pathname.slice(slash + 1) || MANIFEST_NAME;
       const folder = new URL(url.pathname.slice(0, slash + 1), url).href;
-      return { storage: fetchStorage(folder), manifestPath: decodeURIComponent(name), label: url.href };
+      const storage = fetchStorage(folder);
+      return { storage, manifestPath: decodeURIComponent(name), label: url.href, sizeOf: remoteSize(storage) };
     }
     case 'files': {
       const manifestPath = findManifest(source.files.keys());
       if (manifestPath === undefined) throw new Error(`no ${MANIFEST_NAME} in the dropped files (${source.files.size} files from ${source.label}): drop the folder that holds it`);
-      return { storage: fileStorage(new Map(source.files)), manifestPath, label: source.label };
+      return { storage: fileStorage(new Map(source.files)), manifestPath, label: source.label, sizeOf: async (path) => source.files.get(path)?.size };
     }
   }
 }

@@ -34,3 +34,18 @@ export const playgroundErrors = {
 
 /** An error's message for the status line. */
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Hints that library errors give for Node or npm, which a person in the page cannot follow. */
+const NODE_HINT = /backend-node|npm |Install (and register )?(the|a|one of)|registry\.use|give a path to the plugin module|backends\.use/i;
+
+/**
+ * An error's message in the page's words: a coded library error (`message. hint [CODE]`) whose hint
+ * speaks of Node, npm or registering packages keeps its message and code, without that hint.
+ */
+export function pageMessage(error: unknown): string {
+  const hint = (error as { hint?: unknown }).hint;
+  const code = (error as { code?: unknown }).code;
+  const text = messageOf(error);
+  if (typeof hint !== 'string' || typeof code !== 'string' || !NODE_HINT.test(hint)) return text;
+  return text.replace(`. ${hint} [${code}]`, ` [${code}]`);
+}

@@ -40,4 +40,16 @@ describe('progressStorage', () => {
     expect((await storage.read('x.json')).length).toBe(7);
     expect(events.at(-1)).toEqual({ loaded: 7, total: 7, path: 'x.json', files: 1 });
   });
+
+  it('counts the expected sizes of files not started yet in the total', async () => {
+    const events: DownloadProgress[] = [];
+    const expected = new Map([['base.safetensors', 10], ['sr.safetensors', 30]]);
+    const storage = progressStorage(chunkedStorage({ 'cascade.json': 2, 'base.safetensors': 10, 'sr.safetensors': 30 }), (p) => events.push(p), expected);
+    await storage.read('cascade.json');
+    expect(events.at(-1)).toMatchObject({ loaded: 2, total: 42 });
+    await storage.read('base.safetensors');
+    expect(events.map((e) => e.total).every((total) => total === 42)).toBe(true);
+    await storage.read('sr.safetensors');
+    expect(events.at(-1)).toMatchObject({ loaded: 42, total: 42, files: 3 });
+  });
 });

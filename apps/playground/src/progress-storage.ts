@@ -4,7 +4,7 @@ import type { Storage } from '@cdm/core';
 export interface DownloadProgress {
   /** Bytes received over all files read so far. */
   readonly loaded: number;
-  /** Total over all files whose size is known (each file's size is known once its read starts, when the server says). */
+  /** Total over every file whose size is known: the sizes expected before loading (the weights), and each other file's once its read starts. */
   readonly total: number;
   /** The file being read most recently. */
   readonly path: string;
@@ -14,17 +14,19 @@ export interface DownloadProgress {
 /**
  * Wraps `storage` so that every read reports progress to `listener`, summed over all files. The
  * denoisers read their checkpoints through the storage they are given without asking for progress;
- * this is how the playground still shows a download bar.
+ * this is how the playground still shows a download bar. `expected` holds sizes known before the
+ * reads start (see expectedWeightSizes), so the total counts files that have not started yet.
  */
-export function progressStorage(storage: Storage, listener: (progress: DownloadProgress) => void): Storage {
+export function progressStorage(storage: Storage, listener: (progress: DownloadProgress) => void, expected: ReadonlyMap<string, number> = new Map()): Storage {
   const perFile = new Map<string, { loaded: number; total: number }>();
   const report = (path: string) => {
     let loaded = 0;
     let total = 0;
-    for (const file of perFile.values()) {
+    for (const [name, file] of perFile) {
       loaded += file.loaded;
-      total += Math.max(file.total, file.loaded);
+      total += Math.max(file.total, file.loaded, expected.get(name) ?? 0);
     }
+    for (const [name, size] of expected) if (!perFile.has(name)) total += size;
     listener({ loaded, total, path, files: perFile.size });
   };
   return {

@@ -25,6 +25,8 @@ export interface CdmTestHook {
   stepsAtCancel: number | undefined;
   /** The last cancel: ms from the click to the worker's confirmation, and the steps reported in between. */
   cancelLatency: { readonly milliseconds: number; readonly stepsAfter: number } | undefined;
+  /** The last load's download bar: the total it showed first, and the last bytes loaded and total. */
+  download: { readonly firstTotal: number; readonly loaded: number; readonly total: number } | undefined;
   /** x̂_0 previews drawn so far (all runs). */
   previews: number;
   /** Cascade loads finished so far (a backend switch reloads the weights). */
@@ -59,6 +61,7 @@ export function installTestHook(): CdmTestHook {
     cancelRequestedAt: undefined,
     stepsAtCancel: undefined,
     cancelLatency: undefined,
+    download: undefined,
     previews: 0,
     loads: 0,
     lastRun: undefined,

@@ -93,10 +93,13 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
   const results: Record<string, PageStage[]> = {};
   const measured: string[] = [];
 
-  async function openBrowser(): Promise<Page> {
+  /** A browser with a fresh profile; `webgpu: false` leaves out the flags that give headless Chromium a WebGPU adapter. */
+  async function openBrowser({ webgpu = true } = {}): Promise<Page> {
     const profile = mkdtempSync(join(tmpdir(), 'cdm-playground-profile-'));
     profiles.push(profile);
-    const context = await chromium.launchPersistentContext(profile, { ...chromiumLaunchOptions(CHROMIUM_PATH), acceptDownloads: true });
+    const options = chromiumLaunchOptions(CHROMIUM_PATH);
+    const args = webgpu ? options.args : options.args?.filter((arg) => !/webgpu/.test(arg));
+    const context = await chromium.launchPersistentContext(profile, { ...options, ...(args === undefined ? {} : { args }), acceptDownloads: true });
     contexts.push(context);
     const opened = context.pages()[0] ?? (await context.newPage());
     await recordLongTasks(opened);
@@ -127,6 +130,11 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
   it(`passes over WebGPU's fallback adapter on auto for WASM, says why in one line, and samples in a worker with no main-thread task over ${LONG_TASK_LIMIT_MS} ms`, async () => {
     await page.goto(server.url);
     const hook = await waitReady(page, 'wasm', 1);
+    // The download bar's total is right from the first report: the weights' sizes are asked before they load.
+    const { firstTotal, loaded, total } = hook.download!;
+    measured.push(`download bar: first total ${(firstTotal / 1e6).toFixed(2)} MB, final ${(loaded / 1e6).toFixed(2)} of ${(total / 1e6).toFixed(2)} MB`);
+    expect(loaded).toBe(total);
+    expect(firstTotal).toBeGreaterThan(0.99 * total);
     expect(hook.notice).toMatch(/^WebGPU runs on a software adapter here \(.*swiftshader.*fallback adapter\).*: using WASM, the fastest backend here\.$/i);
     expect(await page.textContent('#notice')).toBe(hook.notice);
     expect(await page.isVisible('#notice')).toBe(true);
@@ -260,7 +268,7 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
     console.log(`browser vs Node, |difference| in [−1, 1] units: ${log.join('; ')}`);
   }, 120_000);
 
-  it('reads the model files from the Cache API on reload, loads with the server gone, and a fresh visit switches backend offline', async () => {
+  it('reads the model files from the Cache API on reload, loads with the server gone, and a fresh visit survives a failed switch and switches backend offline', async () => {
     const modelRequests = () => [...server.requests].filter(([path]) => path.endsWith('.safetensors'));
     const before = modelRequests();
     expect(before.length).toBeGreaterThan(0);
@@ -271,12 +279,20 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
     await page.waitForFunction(() => (window as unknown as HookWindow).__cdm.offline !== undefined, null, { timeout: 30_000 });
     expect(await page.evaluate(() => (window as unknown as HookWindow).__cdm.offline)).toBe('registered');
 
-    // A first visit in a fresh browser profile, on WASM only: the service worker precaches every backend's code.
-    const fresh = await openBrowser();
+    // A first visit in a fresh browser profile without WebGPU, on WASM only: the service worker precaches every backend's code.
+    const fresh = await openBrowser({ webgpu: false });
     await fresh.goto(`${server.url}?backend=wasm`);
     await waitReady(fresh, 'wasm', 1);
     await fresh.waitForFunction(() => (window as unknown as HookWindow).__cdm.offline !== undefined, null, { timeout: 60_000 });
     expect(await fresh.evaluate(() => (window as unknown as HookWindow).__cdm.offline)).toBe('registered');
+    // A switch that fails (no WebGPU adapter here) keeps WASM and the loaded cascade, sets the menu back and says why in the page's words.
+    await fresh.selectOption('#backend', 'webgpu');
+    await fresh.waitForFunction(() => (window as unknown as HookWindow).__cdm.error !== undefined && (window as unknown as HookWindow).__cdm.ready, null, { timeout: 60_000 });
+    expect(await message(fresh)).toMatch(/^WebGPU is not available in this browser: .*\. Choose auto or another backend in the menu\. Still on wasm with demo cascade loaded: you can keep sampling\.$/);
+    expect(await message(fresh)).not.toMatch(/backend-node|register/i);
+    expect(await fresh.$eval('#backend', (select) => (select as HTMLSelectElement).value)).toBe('wasm');
+    expect(await fresh.textContent('#backend-info')).toContain('wasm');
+    expect(await fresh.isEnabled('#sample')).toBe(true);
 
     await server.close();
     await page.goto(`${server.url}?backend=webgl`); // served by the service worker from its cache

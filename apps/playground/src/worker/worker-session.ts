@@ -4,10 +4,11 @@ import { activateBackend, type ActiveBackend } from '../backend-choice';
 import type { BackendChoice } from '../backend-choices';
 import { describeCascade } from '../cascade-info';
 import { openSource } from '../cascade-source';
-import { playgroundErrors, messageOf } from '../playground-error';
+import { pageMessage, playgroundErrors } from '../playground-error';
 import { progressStorage } from '../progress-storage';
 import { importBundledPlugin } from '../registries';
 import { runSampling } from '../sampling-controller';
+import { expectedWeightSizes } from '../weights-plan';
 import type { WorkerReply, WorkerRequest } from './protocol';
 
 export interface WorkerSessionOptions {
@@ -41,7 +42,8 @@ export function workerSession({ registries, post, activate = (choice, r) => acti
     const controller = new AbortController();
     loading = controller;
     const opened = openSource(request.source, request.pageUrl);
-    const storage = progressStorage(opened.storage, (progress) => post({ type: 'download', id, progress }));
+    const expected = await expectedWeightSizes(opened.storage, opened.manifestPath, (path) => opened.sizeOf(path));
+    const storage = progressStorage(opened.storage, (progress) => post({ type: 'download', id, progress }), expected);
     const started = performance.now();
     const result = await loadCascade(storage, opened.manifestPath, { registries, importPlugin: importBundledPlugin, signal: controller.signal });
     if (loading !== controller) return result.dispose(); // a newer load started meanwhile; it replies
@@ -87,7 +89,7 @@ export function workerSession({ registries, post, activate = (choice, r) => acti
             return runs.get(request.id)?.abort();
         }
       } catch (error) {
-        post({ type: 'failed', id: request.id, message: messageOf(error) });
+        post({ type: 'failed', id: request.id, message: pageMessage(error) });
       }
     },
   };

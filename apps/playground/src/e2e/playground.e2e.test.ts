@@ -160,8 +160,11 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
     results['wasm cross-check'] = run.stages;
   }, 240_000);
 
-  it('has no WCAG 2 A/AA violations (axe-core), and names downloads with stage, class, seed and image; enlarges 8× nearest-neighbour', async () => {
+  it('has no WCAG 2 A/AA violations (axe-core, light and dark colour scheme), and names downloads with stage, class, seed and image; enlarges 8× nearest-neighbour', async () => {
     expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
     const [single] = await Promise.all([page.waitForEvent('download'), page.click('#stage-0-finals button.download >> nth=0')]);
     expect(single.suggestedFilename()).toBe('cdm-base-ring-seed7-image1.png');
     const [grid] = await Promise.all([page.waitForEvent('download'), page.click('#stage-1-grid')]);

@@ -1,5 +1,5 @@
 /** What went wrong in the playground, in its words, with what to do next. */
-export type PlaygroundErrorCode = 'PLAYGROUND_BACKEND_UNAVAILABLE' | 'PLAYGROUND_BACKEND_FAILED' | 'PLAYGROUND_NO_BACKEND' | 'PLAYGROUND_WORKER_FAILED' | 'PLAYGROUND_NOT_LOADED';
+export type PlaygroundErrorCode = 'PLAYGROUND_BACKEND_UNAVAILABLE' | 'PLAYGROUND_BACKEND_FAILED' | 'PLAYGROUND_NO_BACKEND' | 'PLAYGROUND_WORKER_FAILED' | 'PLAYGROUND_WORKER_ERROR' | 'PLAYGROUND_NOT_LOADED';
 
 export class PlaygroundError extends Error {
   override readonly name = 'PlaygroundError';
@@ -26,6 +26,9 @@ export const playgroundErrors = {
   },
   workerFailed(reason: string) {
     return new PlaygroundError('PLAYGROUND_WORKER_FAILED', `The sampling worker stopped: ${reason}. Reload the page.`);
+  },
+  workerError(reason: string) {
+    return new PlaygroundError('PLAYGROUND_WORKER_ERROR', `The sampling worker hit an error: ${reason}. Try again, or choose another backend in the menu.`);
   },
   notLoaded() {
     return new PlaygroundError('PLAYGROUND_NOT_LOADED', 'No cascade is loaded yet: load the demo, a URL or a folder first.');

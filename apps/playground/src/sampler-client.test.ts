@@ -52,14 +52,25 @@ describe('samplerClient', () => {
     expect(steps).toEqual([1]);
   });
 
-  it('rejects every pending request when the worker dies, and later ones at once', async () => {
+  it('rejects every pending request when the worker’s script does not load, and later ones at once', async () => {
     const fake = fakeWorker();
     const client = samplerClient(fake.worker);
     const run = client.sample(SETTINGS, {});
-    fake.crash('Failed to fetch dynamically imported module');
-    await expect(run.done).rejects.toThrow('The sampling worker stopped: Failed to fetch dynamically imported module. Reload the page.');
+    fake.crash('');
+    await expect(run.done).rejects.toThrow('The sampling worker stopped: its script could not be loaded (offline, and not cached yet?). Reload the page.');
     await expect(client.start('wasm')).rejects.toThrow(/sampling worker stopped/);
     client.terminate();
     expect(fake.terminated).toBe(true);
+  });
+
+  it('rejects what is pending on an uncaught error in the worker, but keeps using the worker', async () => {
+    const fake = fakeWorker();
+    const client = samplerClient(fake.worker);
+    const run = client.sample(SETTINGS, {});
+    fake.crash('Uncaught RangeError: out of memory');
+    await expect(run.done).rejects.toThrow('The sampling worker hit an error: Uncaught RangeError: out of memory. Try again, or choose another backend in the menu.');
+    const started = client.start('wasm');
+    fake.reply({ type: 'started', id: fake.sent.at(-1)!.id, backend: 'wasm', device: undefined, notice: undefined });
+    await expect(started).resolves.toMatchObject({ backend: 'wasm' });
   });
 });

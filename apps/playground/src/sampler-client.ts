@@ -58,8 +58,9 @@ export function spawnSamplingWorker(): WorkerLike {
 
 /**
  * Talks to a sampling worker with promises: each request gets an id; the worker's replies with that
- * id settle it ('failed' rejects with the worker's message). If the worker itself dies (its script
- * cannot load, e.g. offline without a cache), every pending request rejects with PLAYGROUND_WORKER_FAILED.
+ * id settle it ('failed' rejects with the worker's message). If the worker's script cannot load
+ * (e.g. offline without a cache), every request rejects with PLAYGROUND_WORKER_FAILED; an error
+ * nothing in the worker caught rejects the pending ones with PLAYGROUND_WORKER_ERROR.
  */
 export function samplerClient(worker: WorkerLike = spawnSamplingWorker()): SamplerClient {
   let nextId = 1;
@@ -67,8 +68,12 @@ export function samplerClient(worker: WorkerLike = spawnSamplingWorker()): Sampl
   let dead: PlaygroundError | undefined;
   worker.addEventListener('message', (event) => pending.get(event.data.id)?.onReply(event.data));
   worker.addEventListener('error', (event) => {
-    dead = playgroundErrors.workerFailed(event.message || 'its script could not be loaded');
-    for (const entry of pending.values()) entry.reject(dead);
+    // No message: the worker's script did not load (the worker is gone). A message: an error nothing
+    // in the worker caught; the worker lives on, but what was pending will not be answered.
+    const fatal = typeof event.message !== 'string' || event.message === '';
+    const error = fatal ? playgroundErrors.workerFailed('its script could not be loaded (offline, and not cached yet?)') : playgroundErrors.workerError(event.message);
+    if (fatal) dead = error;
+    for (const entry of pending.values()) entry.reject(error);
     pending.clear();
   });
 

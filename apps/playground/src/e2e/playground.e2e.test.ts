@@ -182,11 +182,16 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
     expect(await page.$eval('#enlarged', (dialog) => (dialog as HTMLDialogElement).open)).toBe(false);
   }, 60_000);
 
-  it('cancels within one step, and the stage lines and bars reset', async () => {
+  it('shows a bar and the time left per stage while it runs, cancels within one step, and resets the stage lines and bars', async () => {
     await fillSettings(page, { ...RUN, steps: [400, 10] }); // ~40 s of base steps: cancelled long before
     const before = await page.evaluate(hookOf);
     await page.click('#sample');
     await page.waitForFunction((n) => (window as unknown as HookWindow).__cdm.steps >= n + 3, before.steps, { timeout: 60_000 });
+    // While it runs: the stage's bar and its politely announced line with the time left; nothing axe-core objects to.
+    expect(await page.getAttribute('#stage-0-status', 'aria-live')).toBe('polite');
+    expect(await page.textContent('#stage-0-status')).toMatch(/^step \d+ \/ 400 · (< 1 s|\d+ s|\d+ min \d+ s) left$/);
+    expect(await page.$eval('#stage-0-progress', (bar) => [(bar as HTMLProgressElement).max, (bar as HTMLProgressElement).value > 0])).toEqual([400, true]);
+    expect(await axeViolations(page)).toEqual([]);
     await page.click('#cancel');
     await page.waitForFunction((n) => (window as unknown as HookWindow).__cdm.cancels > n, before.cancels, { timeout: 30_000 });
     const { cancelLatency, busy } = await page.evaluate(hookOf);

@@ -67,7 +67,7 @@ export function stageGallery(stages: readonly StageInfo[], enlarged: EnlargedVie
       startedAt: undefined,
       stepTimes: [],
       finished: false,
-      lastAnnounced: 0,
+      lastAnnounced: -Infinity,
     };
     column.grid.addEventListener('click', () => {
       const batch = lastOutputs[i];
@@ -96,7 +96,7 @@ export function stageGallery(stages: readonly StageInfo[], enlarged: EnlargedVie
       subject = next;
       lastOutputs = [];
       columns.forEach((column) => {
-        Object.assign(column, { startedAt: undefined, stepTimes: [], finished: false, lastAnnounced: 0 });
+        Object.assign(column, { startedAt: undefined, stepTimes: [], finished: false, lastAnnounced: -Infinity });
         column.status.textContent = 'waiting';
         column.bar.value = 0;
         column.time.textContent = '';
@@ -109,6 +109,7 @@ export function stageGallery(stages: readonly StageInfo[], enlarged: EnlargedVie
       const column = columns[stage];
       if (column === undefined || column.startedAt !== undefined) return;
       column.startedAt = performance.now();
+      column.bar.removeAttribute('value'); // indeterminate until the first step is done
       column.status.textContent = 'starting (the first step also prepares the kernels)…';
     },
     step({ stage, step, totalSteps }) {

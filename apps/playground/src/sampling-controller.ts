@@ -41,12 +41,17 @@ export interface SamplingRun {
   readonly timings: readonly number[];
 }
 
-/** Copies a tensor that is valid only during a callback and reads it back asynchronously; the copy is freed after the read. */
+/**
+ * Copies a tensor that is valid only during a callback and reads it back asynchronously; the copy is
+ * freed after the read. The values are copied once more into an array of our own: WebGL and WebGPU
+ * keep the array `data()` returns as the tensor's CPU copy (shared with the original through
+ * `clone`), and the worker transfers these arrays to the page, which would empty theirs.
+ */
 async function readBatch(tensor: tf.Tensor4D): Promise<ImageBatch> {
   const [count, height, width, channels] = tensor.shape;
   const copy = tf.clone(tensor);
   try {
-    const values = (await copy.data()) as Float32Array;
+    const values = Float32Array.from((await copy.data()) as Float32Array);
     return { count, height, width, channels, values };
   } finally {
     copy.dispose();

@@ -75,7 +75,7 @@ export function startApp({ root, backend: initialBackend, hook, spawn = () => sa
 
   /** What is still usable after a failure, for the end of the error message. */
   const stillUsable = () => {
-    if (current === undefined) return ' Choose another backend in the menu, or reload the page.';
+    if (current === undefined) return ''; // nothing started yet: the error itself names the next step
     if (current.info === undefined) return ` Still on ${current.started.backend}: load the demo, a URL or a folder.`;
     return ` Still on ${current.started.backend} with ${current.label ?? 'the previous cascade'} loaded: you can keep sampling.`;
   };

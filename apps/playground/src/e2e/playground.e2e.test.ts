@@ -214,7 +214,7 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
     expect(await page.isEnabled('#sample')).toBe(true);
   });
 
-  it('recovers from a failed load: says what failed, keeps the loaded cascade, and Sample stays usable', async () => {
+  it('recovers from a failed load: says what failed, keeps the loaded cascade, and Sample stays usable; a failed first load names the next step', async () => {
     const { loads } = await page.evaluate(hookOf);
     await page.fill('#cascade-url', 'missing/cascade.json');
     await page.click('#load-url');
@@ -226,7 +226,15 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
     expect(await page.locator('#stage-1-steps').count()).toBe(1);
     await page.click('#load-demo');
     await waitReady(page, 'wasm', loads + 1);
-  }, 60_000);
+
+    // A first load that fails (a bad ?cascade=): the backend is up, nothing to sample yet, and the page says what to do.
+    await page.goto(`${server.url}?cascade=missing/cascade.json`);
+    await page.waitForFunction(() => (window as unknown as HookWindow).__cdm?.error !== undefined, null, { timeout: 60_000 });
+    expect(await message(page)).toMatch(/^Could not load the cascade: .*404.* Still on wasm: load the demo, a URL or a folder\.$/s);
+    expect(await page.isDisabled('#sample')).toBe(true);
+    await page.click('#load-demo');
+    await waitReady(page, 'wasm', 1);
+  }, 90_000);
 
   it('switches to WebGPU from the menu (its adapter named, "slow here" said) and samples 16×16 then 32×32 with live previews', async () => {
     await page.selectOption('#backend', 'webgpu');

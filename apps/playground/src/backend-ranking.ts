@@ -20,8 +20,8 @@ export interface BackendPlan {
 /**
  * How fast each backend is expected to be, highest first. A GPU backend on a software device
  * (SwiftShader, llvmpipe, WebGPU's fallback adapter) runs its shaders on the CPU, far slower than
- * WASM's XNNPACK kernels (measured in headless Chromium: WebGPU on SwiftShader ~15 min for the
- * default demo run, WASM 15–25 s), so it comes after WASM.
+ * WASM's XNNPACK kernels — for the default demo run in headless Chromium on 2 cores, WebGPU on
+ * SwiftShader 501 s, WebGL on SwiftShader 49 s, WASM 5.3 s (BENCHMARKS.md) — so it comes after WASM.
  */
 const RANK: Readonly<Record<WebBackendName, { readonly hardware: number; readonly software: number }>> = {
   webgpu: { hardware: 300, software: 10 },
@@ -37,16 +37,21 @@ function whyNot(name: WebBackendName, probe: BackendProbe): string {
   return `${LABEL[name]} runs on a software ${name === 'webgpu' ? 'adapter' : 'renderer'} here (${probe.device})`;
 }
 
+const rankOf = (name: WebBackendName, probe: BackendProbe): number | undefined => (probe.usable ? RANK[name][probe.software ? 'software' : 'hardware'] : undefined);
+
 /**
  * Orders the backends `auto` tries: a GPU backend on real hardware first (WebGPU, then WebGL),
- * then WASM, then GPU backends that run in software. When the first is not WebGPU, `notice` says
- * why in one line, e.g. "WebGPU runs on a software adapter here (google swiftshader), as does
- * WebGL: using WASM, the fastest backend here."
+ * then WASM, then GPU backends that run in software; unusable ones are left out. When the first is
+ * not WebGPU, `notice` says why in one line, e.g. "WebGPU runs on a software adapter here (google
+ * swiftshader (fallback adapter)); WebGL runs on a software renderer here (ANGLE (… SwiftShader
+ * …)): using WASM, the fastest backend here."
  */
 export function planAutoBackend(probes: BackendProbes): BackendPlan {
-  const names = (Object.keys(probes) as WebBackendName[]).filter((name) => probes[name].usable);
-  const order = names
-    .map((name) => ({ name, rank: (probes[name] as BackendProbe & { usable: true }).software ? RANK[name].software : RANK[name].hardware }))
+  const order = (Object.keys(probes) as WebBackendName[])
+    .flatMap((name) => {
+      const rank = rankOf(name, probes[name]);
+      return rank === undefined ? [] : [{ name, rank }];
+    })
     .sort((a, b) => b.rank - a.rank)
     .map((entry) => entry.name);
   const first = order[0];

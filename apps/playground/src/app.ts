@@ -88,7 +88,7 @@ export function startApp({ root, backend: initialBackend, hook, spawn = () => sa
     sources.setBusy(true);
     const fresh = current === undefined || current.choice !== choice;
     let client: SamplerClient | undefined;
-    let stage = 'start';
+    let phase: 'start' | 'load' = 'start';
     try {
       let started: StartedBackend;
       if (fresh) {
@@ -104,7 +104,7 @@ export function startApp({ root, backend: initialBackend, hook, spawn = () => sa
         client = current!.client;
         started = current!.started;
       }
-      stage = 'load';
+      phase = 'load';
       status.say(`loading ${source.kind === 'demo' ? 'the demo cascade' : source.kind === 'url' ? source.url : source.label}…`);
       hook.download = undefined;
       const loaded = await client.load(source, (progress) => {
@@ -131,7 +131,7 @@ export function startApp({ root, backend: initialBackend, hook, spawn = () => sa
       if (client !== undefined && current?.client !== client) client.terminate();
       sources.setBackend(current?.choice ?? choice);
       // A backend that cannot start says so itself ("WebGPU is not available in this browser: …").
-      fail(`${stage === 'start' ? '' : 'Could not load the cascade: '}${messageOf(error)}${stillUsable()}`);
+      fail(`${phase === 'start' ? '' : 'Could not load the cascade: '}${messageOf(error)}${stillUsable()}`);
     } finally {
       settle();
     }

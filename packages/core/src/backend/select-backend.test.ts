@@ -147,6 +147,19 @@ describe('selectBackend', () => {
     );
   });
 
+  it("passes over a byNameOnly backend for 'auto' and 'gpu' with its reason, and selects it by name", async () => {
+    const log: string[] = [];
+    const software = { supported: true, byNameOnly: 'software adapter (SwiftShader)' } as const;
+    const registry = createBackendRegistry().use(fake('webgpu', log, { priority: 250, gpu: true, support: software }), fake('wasm', log, { priority: 200 }));
+    const auto = await selectBackend('auto', registry);
+    expect(auto.backend.name).toBe('wasm');
+    expect(auto.tried).toEqual([{ name: 'webgpu', reason: 'software adapter (SwiftShader) (used only when asked for by name: "webgpu")' }]);
+    await expect(selectBackend('gpu', registry)).rejects.toThrow(/webgpu: software adapter \(SwiftShader\) \(used only when asked for by name: "webgpu"\)/);
+    log.length = 0;
+    expect((await selectBackend('webgpu', registry)).backend.name).toBe('webgpu');
+    expect(log).toEqual(['webgpu.isSupported', 'webgpu.init']);
+  });
+
   it('says no backend is registered when the registry is empty', async () => {
     await expect(selectBackend('auto', createBackendRegistry())).rejects.toThrow(
       'No backend can serve device "auto". No backend is registered.',

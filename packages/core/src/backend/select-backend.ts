@@ -32,8 +32,8 @@ const isDeviceClass = (device: string): device is DeviceClass => (DEVICES as rea
  * The three class names come first: a backend registered as "cpu" (tfjs' own) is reached through
  * device `'cpu'` only when it is the highest-priority supported CPU backend.
  *
- * For the three device classes, a backend whose `isSupported()` says no (or throws) or whose
- * `init()` fails is recorded in `tried` and the next one is tried; equal priorities keep
+ * For the three device classes, a backend whose `isSupported()` says no (or throws), or says
+ * `byNameOnly`, or whose `init()` fails is recorded in `tried` and the next one is tried; equal priorities keep
  * registration order. A named backend that fails `init()` throws that failure.
  * When nothing fits, throws CDM_NO_BACKEND listing each backend with its reason and the
  * `install` suggestions of the unsupported ones.
@@ -80,6 +80,10 @@ export async function selectBackend(
       if (support.install !== undefined && !install.includes(support.install)) install.push(support.install);
       continue;
     }
+    if (support.byNameOnly !== undefined) {
+      tried.push({ name: backend.name, reason: `${support.byNameOnly} (used only when asked for by name: "${backend.name}")` });
+      continue;
+    }
     if (init) {
       try {
         await initialise(backend);
@@ -106,14 +110,14 @@ function classMismatch(backend: Backend, device: DeviceClass): string | undefine
 }
 
 /** `isSupported()`, with a throw turned into "unsupported" and its message (naming the backend) as the reason. */
-async function probe(backend: Backend): Promise<{ supported: true } | { supported: false; reason: string; install?: string }> {
+async function probe(backend: Backend): Promise<{ supported: true; byNameOnly?: string } | { supported: false; reason: string; install?: string }> {
   let support: BackendSupport;
   try {
     support = await backend.isSupported();
   } catch (error) {
     return { supported: false, reason: errors.pluginFailed('backend', backend.name, 'isSupported', error).message };
   }
-  if (support?.supported === true) return { supported: true };
+  if (support?.supported === true) return typeof support.byNameOnly === 'string' && support.byNameOnly !== '' ? { supported: true, byNameOnly: support.byNameOnly } : { supported: true };
   const reason = typeof support?.reason === 'string' && support.reason !== '' ? support.reason : 'isSupported() gave no reason';
   return typeof support?.install === 'string' ? { supported: false, reason, install: support.install } : { supported: false, reason };
 }

@@ -1,6 +1,10 @@
-/** Whether a backend can run here, and if not, why and what to install. */
+/**
+ * Whether a backend can run here, and if not, why and what to install. A supported backend with
+ * `byNameOnly` runs when asked for by name but is passed over by the device classes ('auto',
+ * 'gpu', 'cpu'), with that text as the reason (e.g. WebGPU on a software adapter).
+ */
 export type BackendSupport =
-  | { readonly supported: true }
+  | { readonly supported: true; readonly byNameOnly?: string }
   | { readonly supported: false; readonly reason: string; readonly install?: string };
 
 export interface BackendCapabilities {

@@ -8,6 +8,11 @@ export { nodeBackends, registerNodeBackends, type NodeBackendsOptions } from './
 export { tensorflowBackend, type TensorflowBackendOptions } from './backends/tensorflow-backend';
 export { tensorflowCudaBackend, type TensorflowCudaBackendOptions } from './backends/tensorflow-cuda-backend';
 export { wasmBackend, type WasmBackendOptions } from './backends/wasm-backend';
+export { webgpuBackend, type WebgpuBackendOptions } from './backends/webgpu-backend';
+export { installDawnGpu, probeDawnGpu, type DawnProbe } from './backends/dawn-gpu';
+export { describeAdapter, webgpuAdapterInfo, type WebGpuAdapterInfo } from './backends/webgpu-adapter';
+export { NO_VULKAN_DRIVER, SWIFTSHADER_ICD, vulkanDriverCandidates, type VulkanDriverCandidate, type VulkanDriverSearch } from './backends/vulkan-driver';
+export { loadVulkanLoader } from './backends/vulkan-loader';
 export { enableWasmThreads, MAX_WASM_THREADS, resolveWasmThreads, wasmThreadsCount, type WasmThreadsOptions, type WasmThreadsStatus } from './backends/wasm-threads';
 export { ensureGradients, missingGradients } from './gradients/ensure-gradients';
 export { registerCpuKernelFixes, resizeNearestNeighborGrad } from './kernels/cpu/resize-nearest-neighbor-grad';

@@ -44,24 +44,26 @@ describe('tensorflow backends', () => {
 });
 
 describe('registerNodeBackends', () => {
-  it('registers tensorflow-cuda, tensorflow, wasm and tfjs-cpu with priorities 400, 300, 200, 100', () => {
+  it('registers tensorflow-cuda, webgpu, tensorflow, wasm and tfjs-cpu with priorities 400, 350, 300, 200, 100', () => {
     const registry = registerNodeBackends(createBackendRegistry());
     expect(registry.values().map((b) => [b.name, b.priority])).toEqual([
       ['tensorflow-cuda', 400],
+      ['webgpu', 350],
       ['tensorflow', 300],
       ['wasm', 200],
       ['tfjs-cpu', 100],
     ]);
-    expect(registerNodeBackends(registry).list()).toHaveLength(4); // idempotent
+    expect(registerNodeBackends(registry).list()).toHaveLength(5); // idempotent
     expect(nodeBackends().map((b) => b.name)).toEqual(registry.list());
   });
 
-  it("'auto' falls through to wasm here and says why it passed the TensorFlow ones", async () => {
+  it("'auto' falls through to wasm here (no GPU: webgpu has at most a software adapter) and says why it passed the others", async () => {
     const registry = registerNodeBackends(createBackendRegistry());
     const { backend, tried } = await selectBackend('auto', registry);
     expect(backend.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(tried.map((t) => t.name)).toEqual(['tensorflow-cuda', 'tensorflow']);
+    expect(tried.map((t) => t.name)).toEqual(['tensorflow-cuda', 'webgpu', 'tensorflow']);
+    expect(tried[1]?.reason).toMatch(/software adapter|no Vulkan|not installed|no WebGPU adapter|Vulkan loader/);
     expect(tried[0]?.reason).toMatch(/tfjs-node-gpu is not installed — npm i @tensorflow\/tfjs-node-gpu/);
   });
 

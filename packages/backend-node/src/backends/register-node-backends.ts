@@ -3,6 +3,7 @@ import { cpuBackend } from './cpu-backend';
 import { tensorflowBackend } from './tensorflow-backend';
 import { tensorflowCudaBackend } from './tensorflow-cuda-backend';
 import { wasmBackend, type WasmBackendOptions } from './wasm-backend';
+import { webgpuBackend } from './webgpu-backend';
 
 /** Options of `nodeBackends` / `registerNodeBackends`. */
 export interface NodeBackendsOptions {
@@ -16,10 +17,10 @@ export interface NodeBackendsOptions {
   readonly gradients?: boolean;
 }
 
-/** This package's backends, highest priority first: tensorflow-cuda, tensorflow, wasm, cpu. */
+/** This package's backends, highest priority first: tensorflow-cuda, webgpu, tensorflow, wasm, cpu. */
 export function nodeBackends(options: NodeBackendsOptions = {}): Backend[] {
   const gradients = options.gradients === undefined ? {} : { gradients: options.gradients };
-  return [tensorflowCudaBackend(), tensorflowBackend(), wasmBackend({ ...gradients, ...options.wasm }), cpuBackend(gradients)];
+  return [tensorflowCudaBackend(), webgpuBackend(), tensorflowBackend(), wasmBackend({ ...gradients, ...options.wasm }), cpuBackend(gradients)];
 }
 
 /** Registers this package's backends in `registry` (default: @cdm/core's `backends`); returns it. */

@@ -44,7 +44,7 @@ export function withCommonFlags(command: Command): Command {
     .option('--json', 'print one machine-readable JSON document on stdout')
     .option('-v, --verbose', 'show stack traces for expected errors too')
     .option('-q, --quiet', 'no progress output')
-    .addOption(new Option('--backend <name>', `auto | cpu | gpu | a backend name (wasm, tensorflow, tensorflow-cuda, ${TFJS_CPU})`))
+    .addOption(new Option('--backend <name>', `auto | cpu | gpu | a backend name (wasm, webgpu, tensorflow, tensorflow-cuda, ${TFJS_CPU})`))
     .addOption(new Option('--device <name>', 'same as --backend'))
     .addOption(new Option('--threads <n>', `EXPERIMENTAL: WebAssembly threads for the wasm backend, 1–${MAX_WASM_THREADS} (default: CDM_WASM_THREADS, else 1)`));
 }

@@ -3,6 +3,7 @@ import { errors } from '@cdm/core';
 import type { Cascade, StageSampleParams } from '@cdm/cascade';
 import type { CommandContext } from './context';
 import type { Handover, HandoverProvenance } from './handover-file';
+import { deferredReads } from './deferred-reads';
 import { withFlagNames } from './stage-sample-flags';
 
 export interface EvalSamplesOptions {
@@ -53,6 +54,7 @@ export async function sampleForEval(ctx: CommandContext, options: EvalSamplesOpt
   const savedClean = from?.handover.levels.get(0);
   let inputs: Float32Array | undefined = last < 1 ? undefined : savedClean !== undefined ? savedClean.subarray(0, n * lowPixels) : new Float32Array(n * lowPixels);
   let inputsSeen = 0;
+  const reads = deferredReads(); // onProgress is synchronous; webgpu in Node has asynchronous reads only
 
   const images = new Float32Array(n * pixels);
   const started = performance.now();
@@ -73,9 +75,9 @@ export async function sampleForEval(ctx: CommandContext, options: EvalSamplesOpt
             : {
                 onProgress: (e) => {
                   if (e.stage !== last - 1) return;
-                  recorder?.onState(e.level, e.state, offset);
+                  recorder?.onState(e.level, e.state, offset, reads);
                   if (e.level === 0 && inputs !== undefined) {
-                    inputs.set(e.state.dataSync() as Float32Array, offset * lowPixels);
+                    reads.copy(e.state, inputs, offset * lowPixels);
                     inputsSeen += size;
                   }
                 },
@@ -84,6 +86,7 @@ export async function sampleForEval(ctx: CommandContext, options: EvalSamplesOpt
         }));
         images.set(await result.images.data(), offset * pixels);
         result.images.dispose();
+        await reads.flush();
       } finally {
         handoverImages?.dispose();
       }
@@ -150,11 +153,11 @@ function handoverRecorder(cascade: Cascade, params: readonly StageSampleParams[]
   const seen = new Set<number>();
   const passed = new Set<number>();
   return {
-    onState(level: number, state: tf.Tensor4D, offset: number): void {
+    onState(level: number, state: tf.Tensor4D, offset: number, reads: ReturnType<typeof deferredReads>): void {
       passed.add(level);
       const buffer = buffers.get(level);
       if (buffer === undefined) return;
-      buffer.set(state.dataSync() as Float32Array, offset * size);
+      reads.copy(state, buffer, offset * size);
       seen.add(level);
     },
     /** After each batch: every wanted level was passed through (else the levels are wrong for this sampler). */

@@ -12,7 +12,9 @@ describe('runCli', () => {
     const info = json();
     expect(info.node).toBe(process.version);
     expect(info.cpuThreads).toBeGreaterThan(0);
-    expect(info.backends.map((b: any) => b.name)).toEqual(['tensorflow-cuda', 'tensorflow', 'wasm', 'tfjs-cpu']);
+    expect(info.backends.map((b: any) => b.name)).toEqual(['tensorflow-cuda', 'webgpu', 'tensorflow', 'wasm', 'tfjs-cpu']);
+    // The WebGPU adapter (Dawn), or why there is none.
+    expect(info.webgpu.adapter === null ? info.webgpu.reason : info.webgpu.adapter.vendor).toEqual(expect.any(String));
     for (const b of info.backends) {
       expect(b).toMatchObject({ priority: expect.any(Number), gpu: expect.any(Boolean), training: expect.any(Boolean), supported: expect.any(Boolean) });
       if (!b.supported) expect(b.reason).toEqual(expect.any(String));
@@ -37,18 +39,19 @@ describe('runCli', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^ {2}yes {2}tfjs-cpu +priority 100 {2}cpu, trains {2}<- selected$/m);
     expect(stdout).toContain('Device "tfjs-cpu" uses tfjs-cpu.');
+    expect(stdout).toMatch(/^WebGPU adapter: (none \(.+\)|.+, on .+)$/m);
     expect(stdout).toMatch(/^Native kernels( \(\w+\): built, not in use \(the wasm backend is not running\)|: off \(.+\))$/m);
   });
 
   it('an unknown backend is a usage error naming the registered ones; no GPU backend is exit 5', async () => {
     const info = await cdm(['info', '--backend', 'tpu', '--json']);
     expect(info.code).toBe(0); // info reports rather than fails
-    expect(info.json().selectionError).toContain('Unknown backend "tpu"; registered: tensorflow-cuda, tensorflow, wasm, tfjs-cpu');
+    expect(info.json().selectionError).toContain('Unknown backend "tpu"; registered: tensorflow-cuda, webgpu, tensorflow, wasm, tfjs-cpu');
     const dir = await tempDir();
     await writeFile(join(dir, 'cascade.json'), '{}');
     const unknown = await cdm(['sample', 'cascade.json', '--backend', 'tpu'], { cwd: dir });
     expect(unknown.code).toBe(EXIT_CODES.usage);
-    expect(unknown.stderr).toContain('cdm: Unknown backend "tpu"; registered: tensorflow-cuda, tensorflow, wasm, tfjs-cpu. Ask for a device (auto, gpu, cpu)');
+    expect(unknown.stderr).toContain('cdm: Unknown backend "tpu"; registered: tensorflow-cuda, webgpu, tensorflow, wasm, tfjs-cpu. Ask for a device (auto, gpu, cpu)');
     const gpu = await cdm(['sample', 'cascade.json', '--device', 'gpu'], { cwd: dir });
     if (!info.json().backends.find((b: any) => b.name === 'tensorflow-cuda').supported) {
       expect(gpu.code).toBe(EXIT_CODES.backend);

@@ -2,7 +2,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import type { Backend } from '@cdm/core';
-import { loadNativeAddon, nativeKernelThreads, wasmHeapBytes } from '@cdm/backend-node';
+import { describeAdapter, loadNativeAddon, nativeKernelThreads, probeDawnGpu, wasmHeapBytes } from '@cdm/backend-node';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
 import type { CliIo } from '../io';
 import { CLI_VERSION } from '../version';
@@ -37,7 +37,7 @@ async function probe(backend: Backend): Promise<BackendReport> {
   const base = { name: backend.name, priority: backend.priority, gpu: backend.capabilities.gpu, training: backend.capabilities.training };
   try {
     const support = await backend.isSupported();
-    if (support.supported) return { ...base, supported: true };
+    if (support.supported) return support.byNameOnly === undefined ? { ...base, supported: true } : { ...base, supported: true, reason: `${support.byNameOnly}; used only with --backend ${backend.name}` };
     return { ...base, supported: false, reason: support.reason, ...(support.install === undefined ? {} : { install: support.install }) };
   } catch (error) {
     return { ...base, supported: false, reason: `isSupported() failed: ${(error as Error).message}` };
@@ -70,6 +70,8 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   }
   const heap = selected?.tfjsBackend === 'wasm' ? wasmHeapBytes('wasm') : undefined;
   const threads = await wasmThreads();
+  const dawn = await probeDawnGpu();
+  const webgpu = dawn.ok ? { adapter: dawn.adapter, driver: dawn.driver } : { adapter: null, reason: dawn.reason };
   const addon = loadNativeAddon();
   const nativeThreads = selected?.tfjsBackend === 'wasm' ? nativeKernelThreads('wasm') : undefined;
   const native = addon.available
@@ -85,6 +87,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
     selected,
     ...(selectionError === undefined ? {} : { selectionError }),
     backends,
+    webgpu,
     wasm: { threads: threads ?? null, heapBytes: heap ?? null, maxHeapBytes: WASM_MAX_HEAP, native },
   };
   ctx.result(report);
@@ -94,8 +97,9 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   for (const b of backends) {
     const kind = `${b.gpu ? 'gpu' : 'cpu'}${b.training ? ', trains' : ''}`;
     const mark = selected?.name === b.name ? '  <- selected' : '';
-    ctx.say(`  ${b.supported ? 'yes' : 'no '}  ${b.name.padEnd(width)}  priority ${String(b.priority).padStart(3)}  ${kind}${b.supported ? '' : `  ${b.reason}`}${mark}`);
+    ctx.say(`  ${b.supported ? 'yes' : 'no '}  ${b.name.padEnd(width)}  priority ${String(b.priority).padStart(3)}  ${kind}${b.reason === undefined ? '' : `  ${b.reason}`}${mark}`);
   }
+  ctx.say(dawn.ok ? `WebGPU adapter: ${describeAdapter(dawn.adapter)}, on ${dawn.driver}` : `WebGPU adapter: none (${dawn.reason})`);
   if (selectionError !== undefined) ctx.say(`Device "${ctx.device}": ${selectionError}`);
   else ctx.say(`Device "${ctx.device}" uses ${selected!.name}.`);
   if (heap !== undefined) {

@@ -124,7 +124,9 @@ function writeMemory(lines, rss) {
   lines.push('', '## Memory: peak RSS of a training step', '');
   lines.push(`tiny-32 at batch ${rss.cdm?.batch ?? '?'}: three training steps in a fresh process on each side (cdm: bench/train-rss.mjs on wasm + native kernels; PyTorch: torch_reference.py --mode rss), the process's peak resident set. Load before: ${fmt(rss.load, 1)}. Target (issue 25): cdm ≤ PyTorch.`, '');
   lines.push('| side | peak RSS MiB |', '|---|---|');
-  lines.push(`| cdm | ${rss.cdm ? mib(rss.cdm.peakRssBytes) : `failed: ${rss.cdmFailed}`} |`);
+  const row = (label, r) => lines.push(`| ${label} | ${r.failed ? `failed: ${r.failed}` : mib(r.peakRssBytes)} |`);
+  row('cdm (wasm + native kernels)', rss.cdm);
+  row('cdm, gradient checkpointing', rss.cdmCheckpointed);
   if (rss.torch) lines.push(`| PyTorch ${rss.torch.torch}, ${plural(rss.torch.threads, 'thread')} | ${mib(rss.torch.peakRssBytes)} |`);
 }
 

@@ -264,12 +264,16 @@ let rss;
 if (args.rss !== 'no' && nets[0]?.config) {
   console.error('peak RSS of a training step…');
   rss = { load: os.loadavg()[0] };
-  try {
-    const child = fileURLToPath(new URL('./train-rss.mjs', import.meta.url));
-    rss.cdm = JSON.parse(execFileSync(process.execPath, [child, '--preset', preset, '--batch', String(batch)], { encoding: 'utf8' }).trim().split('\n').at(-1));
-  } catch (error) {
-    rss.cdmFailed = error.message.split('\n')[0];
-  }
+  const child = fileURLToPath(new URL('./train-rss.mjs', import.meta.url));
+  const cdmRss = (checkpoint) => {
+    try {
+      return JSON.parse(execFileSync(process.execPath, [child, '--preset', preset, '--batch', String(batch), '--checkpoint', checkpoint], { encoding: 'utf8' }).trim().split('\n').at(-1));
+    } catch (error) {
+      return { failed: error.message.split('\n')[0] };
+    }
+  };
+  rss.cdm = cdmRss('no');
+  rss.cdmCheckpointed = cdmRss('yes');
   if (torchPython.python) rss.torch = runTorch(os.cpus().length, ['--mode', 'rss', ...torchNetArgs(nets[0])]);
 }
 

@@ -1,6 +1,7 @@
-// node bench/train-rss.mjs --preset tiny-32 --batch 16 [--native-threads 2]: a fresh process that
+// node bench/train-rss.mjs --preset tiny-32 --batch 16 [--native-threads 2] [--checkpoint yes]: a fresh process that
 // builds @cdm/unet's preset on the wasm backend and runs three training steps (forward with the
-// config's dropout, backward, Adam), then prints { peakRssBytes } as one JSON line. A process of
+// config's dropout, backward, Adam; with --checkpoint yes, @cdm/unet's gradient checkpointing), then
+// prints { peakRssBytes } as one JSON line. A process of
 // its own, because the peak RSS of the benchmark's main process carries every earlier run.
 import * as tf from '@tensorflow/tfjs-core';
 import { createBackendRegistry } from '@cdm/core';
@@ -17,7 +18,8 @@ const registry = registerNodeBackends(createBackendRegistry(), { wasm: nativeThr
 await registry.get('wasm').init();
 
 const config = resolveUnetConfig(UNET_PRESETS[args.preset ?? 'tiny-32']);
-const net = createAdmUnet(config);
+const checkpoint = args.checkpoint === 'yes';
+const net = createAdmUnet(config, { gradientCheckpointing: checkpoint });
 const params = net.parameters();
 const adam = createAdam(params);
 const size = config.imageSize;
@@ -34,4 +36,4 @@ for (let step = 0; step < 3; step++) {
   await value.data();
   tf.dispose([value, ...Object.values(grads)]);
 }
-console.log(JSON.stringify({ peakRssBytes: process.resourceUsage().maxRSS * 1024, batch, preset: args.preset ?? 'tiny-32', dropout: config.dropout }));
+console.log(JSON.stringify({ peakRssBytes: process.resourceUsage().maxRSS * 1024, batch, preset: args.preset ?? 'tiny-32', dropout: config.dropout, checkpoint }));

@@ -1,15 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, errors, type Denoiser, type DenoiserCallOptions, type DenoiserCondition, resizeImages, type Rng } from '@cdm/core';
-import { applyBlock } from './apply-layer';
-import { AUG_EMBED_PREFIX, buildArchitecture, parameterSize, type Layer, type UnetArchitecture } from './architecture';
-import type { BlockContext } from './block-context';
+import { createRng, errors, type Denoiser, type DenoiserCondition } from '@cdm/core';
+import { buildArchitecture, parameterSize, type UnetArchitecture } from './architecture';
 import { resolveUnetConfig, type ResolvedUnetConfig, type UnetConfig } from './config';
-import { conv2d } from './ops/conv';
-import { dropout } from './ops/dropout';
-import { groupNorm } from './ops/group-norm';
-import { silu } from './ops/silu';
+import { forwardPass } from './forward-pass';
 import { createParameterVariables, parameterLookup } from './parameter-variables';
-import { embeddingMlp } from './timestep-embedding';
 
 /** The ADM U-Net as a `Denoiser`, with its config and the shape of every parameter. */
 export interface AdmUnet extends Denoiser {
@@ -27,6 +21,13 @@ export interface CreateUnetOptions {
    * same numbers on every backend. 'zeros': all zero, for a network whose weights are loaded next.
    */
   readonly initialize?: 'seeded' | 'zeros';
+  /**
+   * Gradient checkpointing in training (`forward(…, { training: true })`): each block keeps only its
+   * input for the backward pass and recomputes its activations there. Costs about one more forward
+   * pass per training step; saves most of the activation memory, so larger batches fit. Gradients
+   * are the same as without it (dropout masks are replayed). Default false.
+   */
+  readonly gradientCheckpointing?: boolean;
 }
 
 let instances = 0;
@@ -71,7 +72,9 @@ export function createAdmUnet(config: UnetConfig | ResolvedUnetConfig, options: 
     forward(x, t, cond, callOptions) {
       if (disposed) throw errors.invalidArgument('network', 'a network that has not been disposed', 'disposed');
       checkInputs(resolved, x, t, cond);
-      return tf.tidy(() => forwardPass(resolved, architecture, param, dropoutRng, x, t, cond ?? {}, callOptions ?? {}));
+      const training = callOptions?.training === true;
+      const plan = { release: !training, checkpoint: training && options.gradientCheckpointing === true };
+      return tf.tidy(() => forwardPass(resolved, architecture, param, dropoutRng, x, t, cond ?? {}, callOptions ?? {}, plan));
     },
     dispose() {
       disposed = true;
@@ -112,51 +115,4 @@ function checkInputs(c: ResolvedUnetConfig, x: tf.Tensor4D, t: tf.Tensor1D, cond
   } else if (augLevel !== undefined) {
     throw errors.invalidArgument('cond.augLevel', 'undefined: the network has no augmentation-level embedding (config.augLevelEmbedding)', augLevel.shape);
   }
-}
-
-/** guided-diffusion's `UNetModel.forward` (and `SuperResModel.forward`) in NHWC. */
-function forwardPass(
-  c: ResolvedUnetConfig,
-  arch: UnetArchitecture,
-  param: (name: string) => tf.Tensor,
-  dropoutRng: Rng,
-  x: tf.Tensor4D,
-  t: tf.Tensor1D,
-  cond: DenoiserCondition,
-  options: DenoiserCallOptions,
-): tf.Tensor4D {
-  const mlp = (prefix: string, s: tf.Tensor1D) => embeddingMlp(param, prefix, s, c.modelChannels);
-  let emb = mlp('time_embed', t);
-  if (arch.labelRows > 0) {
-    // one-hot × table rather than gather: gather's gradient (UnsortedSegmentSum) is missing on wasm.
-    const oneHot = tf.oneHot(tf.cast(cond.classLabels!, 'int32'), arch.labelRows) as tf.Tensor2D;
-    emb = tf.add(emb, tf.matMul(tf.cast(oneHot, 'float32'), param('label_emb.weight') as tf.Tensor2D));
-  }
-  if (c.augLevelEmbedding) emb = tf.add(emb, mlp(AUG_EMBED_PREFIX, cond.augLevel!));
-
-  let h: tf.Tensor4D = x;
-  if (c.superRes !== null) {
-    const lowRes = resizeImages(cond.lowRes!, x.shape[1], x.shape[2], c.superRes.upsample);
-    h = tf.concat([x, lowRes], 3);
-  }
-
-  const training = options.training === true && c.dropout > 0;
-  const ctx: BlockContext = {
-    param,
-    normGroups: c.normGroups,
-    useScaleShiftNorm: c.useScaleShiftNorm,
-    useNewAttentionOrder: c.useNewAttentionOrder,
-    dropout: training ? (y) => dropout(y, c.dropout, dropoutRng) : (y) => y,
-  };
-  const run = (layers: readonly Layer[], input: tf.Tensor4D) => applyBlock(layers, input, emb, ctx);
-
-  const skips: tf.Tensor4D[] = [];
-  for (const block of arch.inputBlocks) {
-    h = run(block, h);
-    skips.push(h);
-  }
-  h = run(arch.middleBlock, h);
-  for (const block of arch.outputBlocks) h = run(block, tf.concat([h, skips.pop()!], 3));
-  h = silu(groupNorm(h, c.normGroups, param('out.0.weight'), param('out.0.bias')));
-  return conv2d(h, param('out.2.weight'), param('out.2.bias'));
 }

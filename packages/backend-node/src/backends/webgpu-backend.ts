@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { errors, type Backend, type BackendSupport } from '@cdm/core';
 import { ensureGradients } from '../gradients/ensure-gradients';
+import { registerWebgpuKernelFixes } from '../kernels/webgpu/add-n';
 import { installDawnGpu, probeDawnGpu, type DawnProbe } from './dawn-gpu';
 import { isInstalled } from './is-installed';
 import { describeAdapter } from './webgpu-adapter';
@@ -39,12 +40,13 @@ export function webgpuBackend(options: WebgpuBackendOptions = {}): Backend {
       return { supported: true };
     },
     async init() {
-      if (tf.getBackend() === 'webgpu') return;
+      if (tf.getBackend() === 'webgpu') return registerWebgpuKernelFixes('webgpu');
       await installDawnGpu(); // before the import: tfjs-webgpu registers only if navigator.gpu exists then
       await ensureGradients();
       await import(/* @vite-ignore */ TFJS_WEBGPU);
       if (tf.findBackendFactory('webgpu') === null) throw errors.notAvailable('The tfjs backend "webgpu"', `${TFJS_WEBGPU} registered nothing (navigator.gpu was missing when it was first imported); choose another backend`);
       if (!(await tf.setBackend('webgpu'))) throw errors.notAvailable('The tfjs backend "webgpu"', "tf.setBackend('webgpu') failed (tfjs logged why); choose another backend");
+      registerWebgpuKernelFixes('webgpu'); // AddN of more than 7 tensors
     },
   };
 }

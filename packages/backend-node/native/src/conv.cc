@@ -84,12 +84,13 @@ void conv2d(const ConvGeometry& g, const float* x, const float* w, float* y, int
     });
     return;
   }
+  const PackedB filter(depth, g.out_c, w, g.out_c, 1);  // packed once, shared by every chunk and thread
   parallel_ranges(rows, parts, [&](int64_t r0, int64_t r1, int) {
     std::vector<float> col(kChunkRows * depth);
     for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) {
       const int64_t c1 = std::min(r1, c0 + kChunkRows);
       gather_patches(g, x, c0, c1, col.data());
-      sgemm(c1 - c0, g.out_c, depth, col.data(), depth, 1, w, g.out_c, 1, y + c0 * g.out_c, g.out_c, false);
+      sgemm_packed(c1 - c0, col.data(), depth, 1, filter, y + c0 * g.out_c, g.out_c, false);
     }
   });
 }
@@ -108,12 +109,13 @@ void conv2d_backprop_input(const ConvGeometry& g, const float* dy, const float* 
   for (int64_t tap = 0; tap < g.k_h * g.k_w; tap++)
     for (int64_t i = 0; i < g.in_c; i++)
       for (int64_t o = 0; o < g.out_c; o++) wt[(tap * g.out_c + o) * g.in_c + i] = w[(tap * g.in_c + i) * g.out_c + o];
+  const PackedB filter(depth, g.in_c, wt.data(), g.in_c, 1);  // packed once, shared by every chunk and thread
   parallel_ranges(rows, parts, [&](int64_t r0, int64_t r1, int) {
     std::vector<float> col(kChunkRows * depth);
     for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) {
       const int64_t c1 = std::min(r1, c0 + kChunkRows);
       gather_output_taps(g, dy, c0, c1, col.data());
-      sgemm(c1 - c0, g.in_c, depth, col.data(), depth, 1, wt.data(), g.in_c, 1, dx + c0 * g.in_c, g.in_c, false);
+      sgemm_packed(c1 - c0, col.data(), depth, 1, filter, dx + c0 * g.in_c, g.in_c, false);
     }
   });
 }

@@ -108,31 +108,81 @@ void pack_b(int64_t kc, int64_t nc, const float* B, int64_t rsb, int64_t csb, fl
 
 const char* sgemm_isa() { return ISA; }
 
+namespace {
+
+// One KC×NC block of the product: A's rows [0, m) at depth [p0, p0 + kc) against a packed B panel.
+void multiply_panel(int64_t m, int64_t nc, int64_t kc, const float* A, int64_t rsa, int64_t csa, const float* packed_b, float* C, int64_t ldc,
+                    bool add) {
+  float* packed_a = scratch(0, (MC + MR) * KC);
+  for (int64_t i0 = 0; i0 < m; i0 += MC) {
+    const int64_t mc = std::min(MC, m - i0);
+    pack_a(mc, kc, A + i0 * rsa, rsa, csa, packed_a);
+    for (int64_t jr = 0; jr < nc; jr += NR)
+      for (int64_t ir = 0; ir < mc; ir += MR)
+        micro_kernel(kc, packed_a + ir * kc, packed_b + jr * kc, C + (i0 + ir) * ldc + jr, ldc, add,
+                     static_cast<int>(std::min<int64_t>(MR, mc - ir)), static_cast<int>(std::min<int64_t>(NR, nc - jr)));
+  }
+}
+
+int64_t padded_columns(int64_t nc) { return (nc + NR - 1) / NR * NR; }
+
+void zero_rows(int64_t m, int64_t n, float* C, int64_t ldc) {
+  for (int64_t i = 0; i < m; i++) std::memset(C + i * ldc, 0, n * sizeof(float));
+}
+
+}  // namespace
+
 void sgemm(int64_t m, int64_t n, int64_t k, const float* A, int64_t rsa, int64_t csa, const float* B, int64_t rsb, int64_t csb, float* C,
            int64_t ldc, bool accumulate) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
-    if (!accumulate)
-      for (int64_t i = 0; i < m; i++) std::memset(C + i * ldc, 0, n * sizeof(float));
+    if (!accumulate) zero_rows(m, n, C, ldc);
     return;
   }
-  float* packed_a = scratch(0, (MC + MR) * KC);
   float* packed_b = scratch(1, KC * (NC + NR));
   for (int64_t j0 = 0; j0 < n; j0 += NC) {
     const int64_t nc = std::min(NC, n - j0);
     for (int64_t p0 = 0; p0 < k; p0 += KC) {
       const int64_t kc = std::min(KC, k - p0);
-      const bool add = accumulate || p0 > 0;
       pack_b(kc, nc, B + p0 * rsb + j0 * csb, rsb, csb, packed_b);
-      for (int64_t i0 = 0; i0 < m; i0 += MC) {
-        const int64_t mc = std::min(MC, m - i0);
-        pack_a(mc, kc, A + i0 * rsa + p0 * csa, rsa, csa, packed_a);
-        for (int64_t jr = 0; jr < nc; jr += NR)
-          for (int64_t ir = 0; ir < mc; ir += MR)
-            micro_kernel(kc, packed_a + ir * kc, packed_b + jr * kc, C + (i0 + ir) * ldc + j0 + jr, ldc, add,
-                         static_cast<int>(std::min<int64_t>(MR, mc - ir)), static_cast<int>(std::min<int64_t>(NR, nc - jr)));
-      }
+      multiply_panel(m, nc, kc, A + p0 * csa, rsa, csa, packed_b, C + j0, ldc, accumulate || p0 > 0);
     }
+  }
+}
+
+PackedB::PackedB(int64_t k, int64_t n, const float* B, int64_t rsb, int64_t csb) : k_(k), n_(n) {
+  int64_t size = 0;
+  for (int64_t j0 = 0; j0 < n; j0 += NC)
+    for (int64_t p0 = 0; p0 < k; p0 += KC) {
+      offsets_.push_back(size);
+      size += std::min(KC, k - p0) * padded_columns(std::min(NC, n - j0));
+    }
+  // Every block is a multiple of NR floats (≥ 64 bytes), so each panel starts 64-byte aligned too.
+  storage_.resize(size + 16);
+  const auto address = reinterpret_cast<std::uintptr_t>(storage_.data());
+  base_ = storage_.data() + ((64 - address % 64) % 64) / sizeof(float);
+  size_t block = 0;
+  for (int64_t j0 = 0; j0 < n; j0 += NC)
+    for (int64_t p0 = 0; p0 < k; p0 += KC)
+      pack_b(std::min(KC, k - p0), std::min(NC, n - j0), B + p0 * rsb + j0 * csb, rsb, csb, base_ + offsets_[block++]);
+}
+
+const float* PackedB::panel(int64_t j0, int64_t p0) const {
+  const int64_t slices = (k_ + KC - 1) / KC;
+  return base_ + offsets_[(j0 / NC) * slices + p0 / KC];
+}
+
+void sgemm_packed(int64_t m, const float* A, int64_t rsa, int64_t csa, const PackedB& B, float* C, int64_t ldc, bool accumulate) {
+  const int64_t n = B.n(), k = B.k();
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) zero_rows(m, n, C, ldc);
+    return;
+  }
+  for (int64_t j0 = 0; j0 < n; j0 += NC) {
+    const int64_t nc = std::min(NC, n - j0);
+    for (int64_t p0 = 0; p0 < k; p0 += KC)
+      multiply_panel(m, nc, std::min(KC, k - p0), A + p0 * csa, rsa, csa, B.panel(j0, p0), C + j0, ldc, accumulate || p0 > 0);
   }
 }
 

@@ -4,13 +4,16 @@ import { convCases } from '../wasm/conv-cases';
 /**
  * The shared spread of convolution shapes plus ones large enough to cross the native kernels'
  * blocking: more output pixels than one 192-row chunk, more than 256 reduction terms (one KC
- * slice), channel counts that leave partial micro-tiles, dilation (tests only).
+ * slice), channel counts that leave partial micro-tiles, more than 2048 output channels (two column
+ * blocks of the filter that Conv2D packs once per call; thousands of reduction terms in the input
+ * gradient), dilation (tests only).
  */
 export const nativeConvCases: (ConvCase & { dilation?: number })[] = [
   ...convCases,
   { batch: 2, size: [17, 19], inChannels: 40, outChannels: 70, kernel: 3, stride: 1, pad: 'same' },
   { batch: 3, size: [16, 16], inChannels: 64, outChannels: 33, kernel: 3, stride: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
   { batch: 2, size: [12, 10], inChannels: 130, outChannels: 20, kernel: 1, stride: 1, pad: 'valid' },
+  { batch: 1, size: [4, 3], inChannels: 3, outChannels: 2100, kernel: 3, stride: 1, pad: 'same' },
 ];
 
 /** Float32 sums of up to ~600 products in another order than tfjs-cpu's: 2e-5 of the largest value. */

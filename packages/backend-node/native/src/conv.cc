@@ -6,6 +6,7 @@
 
 #include "gemm.h"
 #include "parallel.h"
+#include "strided-input-grad.h"
 
 namespace cdm {
 namespace {
@@ -104,6 +105,7 @@ void conv2d_backprop_input(const ConvGeometry& g, const float* dy, const float* 
     });
     return;
   }
+  if (g.stride_h > 1 || g.stride_w > 1) return conv2d_backprop_input_strided(g, dy, w, dx, threads);  // skips the zero taps
   // wt[(a, b, c_out), c_in] = w[a, b, c_in, c_out]: the filter as the gathered taps multiply it.
   std::vector<float> wt(depth * g.in_c);
   for (int64_t tap = 0; tap < g.k_h * g.k_w; tap++)

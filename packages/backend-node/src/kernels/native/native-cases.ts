@@ -6,7 +6,8 @@ import { convCases } from '../wasm/conv-cases';
  * blocking: more output pixels than one 192-row chunk, more than 256 reduction terms (one KC
  * slice), channel counts that leave partial micro-tiles, more than 2048 output channels (two column
  * blocks of the filter that Conv2D packs once per call; thousands of reduction terms in the input
- * gradient), dilation (tests only).
+ * gradient), strided input gradients whose pixel classes (by position modulo the stride) span
+ * several row chunks or get different numbers of taps (stride 3, a 5×5 filter), dilation (tests only).
  */
 export const nativeConvCases: (ConvCase & { dilation?: number })[] = [
   ...convCases,
@@ -14,6 +15,9 @@ export const nativeConvCases: (ConvCase & { dilation?: number })[] = [
   { batch: 3, size: [16, 16], inChannels: 64, outChannels: 33, kernel: 3, stride: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
   { batch: 2, size: [12, 10], inChannels: 130, outChannels: 20, kernel: 1, stride: 1, pad: 'valid' },
   { batch: 1, size: [4, 3], inChannels: 3, outChannels: 2100, kernel: 3, stride: 1, pad: 'same' },
+  { batch: 2, size: [33, 31], inChannels: 20, outChannels: 24, kernel: 3, stride: 2, pad: 'same' },
+  { batch: 2, size: [10, 11], inChannels: 5, outChannels: 6, kernel: 5, stride: 3, pad: 'valid' },
+  { batch: 1, size: [9, 8], inChannels: 4, outChannels: 3, kernel: 2, stride: 2, pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
 ];
 
 /** Float32 sums of up to ~600 products in another order than tfjs-cpu's: 2e-5 of the largest value. */

@@ -20,6 +20,8 @@ const shapes: [number[], number[]][] = [
   [[4, 64, 32, 9], [4, 1, 32, 1]],
   [[300, 300], [300, 300]],
   [[1, 300], [400, 1]],
+  [[511, 1024], [1024]], // just below the threading threshold (2^19 elements): one thread
+  [[2, 512, 520], [520]], // just above it: split over the threads
 ];
 const ops: Record<keyof typeof NATIVE_BINARY_OPS, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
   Add: tf.add,

@@ -97,6 +97,7 @@ export function writeReport(m) {
   }
   writeSampling(lines, m.sampling);
   writeMemory(lines, m.rss);
+  writeLargestBatches(lines, m.largest);
   writeStartup(lines, m.startup);
   writeThreads(lines, m.threadsResult);
   lines.push('');
@@ -128,6 +129,20 @@ function writeMemory(lines, rss) {
   row('cdm (wasm + native kernels)', rss.cdm);
   row('cdm, gradient checkpointing', rss.cdmCheckpointed);
   if (rss.torch) lines.push(`| PyTorch ${rss.torch.torch}, ${plural(rss.torch.threads, 'thread')} | ${mib(rss.torch.peakRssBytes)} |`);
+}
+
+function writeLargestBatches(lines, largest) {
+  if (largest === undefined) return;
+  lines.push('', '## Largest trainable batch per resolution', '');
+  lines.push(`One training step (forward with the config's dropout, backward, Adam) per batch size, each in a fresh process, up the ladder ${largest.ladder.join(', ')} until one fails. cdm runs on wasm + native kernels, whose heap is 32-bit (4 GiB); PyTorch on the machine's memory. Target (issue 25): a 64×64 stage trains at batch 16.`, '');
+  lines.push('| preset | resolution | side | largest batch that trained | first batch that failed | peak RSS MiB at the largest |', '|---|---|---|---|---|---|');
+  for (const p of largest.table) {
+    for (const s of p.sides) {
+      const at = s.rows.filter((r) => r.ok).at(-1);
+      const failed = s.failedAt === undefined ? `none up to ${largest.ladder.at(-1)}` : `${s.failedAt} (${s.why})`;
+      lines.push(`| ${p.preset} | ${p.imageSize}×${p.imageSize} | ${s.side} | ${s.largest ?? '—'} | ${failed} | ${at ? mib(at.peakRssBytes) : '—'} |`);
+    }
+  }
 }
 
 function writeStartup(lines, startup) {

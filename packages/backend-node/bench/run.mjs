@@ -16,7 +16,8 @@
 //
 // Also: sampling per step with the demo cascade's guidance (bench/sampling.mjs against
 // torch_reference.py --mode sample), the peak RSS of a tiny-32 training step in a fresh process on
-// each side (bench/train-rss.mjs, --mode rss), the start-up of `cdm sample --demo` end to end, and a
+// each side (bench/train-rss.mjs, --mode rss), the largest trainable batch per resolution on each
+// side (bench/max-batch.mjs), the start-up of `cdm sample --demo` end to end, and a
 // 3×3 convolution on wasm with 1 and 2 XNNPACK threads (bench/threads.mjs).
 //
 // The wasm backend is timed with the native kernels on every core, with them on one thread, and
@@ -25,7 +26,8 @@
 // Options: --batch 16 --channels 64 --steps 3 --rounds 3 --backends wasm,tfjs-cpu --preset tiny-32
 //          --out ../../BENCHMARKS.md --threads 1 (wasm XNNPACK threads for the U-Net runs)
 //          --thread-bench 1,2 (or 'no') --wasm-alone no (skip the run without native kernels: the
-//          slowest) --sampling no --rss no --startup no --sample-steps 10
+//          slowest) --sampling no --rss no --startup no --oom-table no --sample-steps 10
+//          --oom-ladder 4,8,12,16,24,32,48,64 --oom-presets tiny-32,tiny-32-64
 // Environment: CDM_SKIP_OPENBLAS_INSTALL=1 (never apt-get install OpenBLAS).
 import * as tf from '@tensorflow/tfjs-core';
 import { createBackendRegistry, selectBackend } from '@cdm/core';
@@ -36,6 +38,7 @@ import os from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findTorchPython, warnTorchSkipped } from './find-torch-python.mjs';
+import { largestBatches } from './max-batch.mjs';
 import { ensureOpenBlas, torchEnvironment } from './openblas.mjs';
 import { writeReport } from './report.mjs';
 import { timeCdmSampling } from './sampling.mjs';
@@ -277,6 +280,17 @@ if (args.rss !== 'no' && nets[0]?.config) {
   if (torchPython.python) rss.torch = runTorch(os.cpus().length, ['--mode', 'rss', ...torchNetArgs(nets[0])]);
 }
 
+// The largest trainable batch per resolution on each side (a ladder of one-step runs in fresh processes).
+let largest;
+const unetModule = await import('@cdm/unet').catch(() => undefined);
+if (args['oom-table'] !== 'no' && unetModule) {
+  console.error('largest batch per resolution…');
+  const ladder = (args['oom-ladder'] ?? '4,8,12,16,24,32,48,64').split(',').map(Number);
+  const presets = (args['oom-presets'] ?? 'tiny-32,tiny-32-64').split(',').map((name) => ({ preset: name, config: unetModule.resolveUnetConfig(unetModule.UNET_PRESETS[name]) }));
+  const torch = torchPython.python ? { python: torchPython.python, script: torchScript, env: (threads) => torchEnvironment(openblas, threads) } : undefined;
+  largest = { ladder, table: largestBatches({ presets, ladder, torch }) };
+}
+
 // Start-up: `cdm sample --demo` end to end (a fresh process, best of --rounds).
 let startup;
 const cli = join(repositoryRoot, 'apps/cli/dist/cli.js');
@@ -313,7 +327,7 @@ const loadAtEnd = os.loadavg();
 
 const text = writeReport({
   tf, os, repositoryRoot, native, auto, loadAtStart, loadAtEnd, batch, steps, rounds, optimizerName, nets, results,
-  torch: { python: torchPython, openblas, rounds: torchRounds }, sampling: { rounds: samplingRounds, batch, steps: sampleSteps }, rss, startup, threadsResult,
+  torch: { python: torchPython, openblas, rounds: torchRounds }, sampling: { rounds: samplingRounds, batch, steps: sampleSteps }, rss, largest, startup, threadsResult,
 });
 writeFileSync(out, text);
 console.log(text);

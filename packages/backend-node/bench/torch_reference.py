@@ -8,7 +8,7 @@ torch_reference.py, which mirrors guided-diffusion's UNetModel parameter for par
 Its dropout layers get the config's dropout (or --dropout), as cdm's train step applies it.
 
 --mode sample times one sampler step of that network (batch 2B with --guided 1: classifier-free
-guidance's two passes batched); --mode rss runs three training steps and prints the peak RSS.
+guidance's two passes batched); --mode rss runs --rss-steps training steps (default 3) and prints the peak RSS.
 Every mode also reports the BLAS library the process mapped and OMP_WAIT_POLICY.
 """
 import argparse, importlib.util, json, os, time
@@ -142,6 +142,7 @@ def main():
     p.add_argument('--dropout', type=float, default=None, help="the U-Net's dropout in training (default: the config's)")
     p.add_argument('--mode', choices=['time', 'sample', 'rss'], default='time')
     p.add_argument('--guided', type=int, default=0, help='sample mode: 1 = classifier-free guidance, batched (2B)')
+    p.add_argument('--rss-steps', type=int, default=3, help='rss mode: training steps to run')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -159,7 +160,10 @@ def main():
         size, classes = cfg['imageSize'], cfg['numClasses']
         t = torch.randint(0, 1000, (a.batch,))
         y = torch.randint(0, classes, (a.batch,)) if classes else None
-        model = lambda inp: unet(inp, t, y=y)
+        sr = cfg['superRes']
+        low = torch.randn(a.batch, sr['lowResChannels'], size // 2, size // 2) if sr else None
+        aug = torch.zeros(a.batch, dtype=torch.long) if cfg['augLevelEmbedding'] else None
+        model = lambda inp: unet(inp, t, y=y, low_res=low, aug_level=aug)
         params = list(unet.parameters())
         train_mode = lambda on: unet.train(on)
     else:
@@ -182,7 +186,7 @@ def main():
         opt.step()
 
     if a.mode == 'rss':
-        for _ in range(3):
+        for _ in range(a.rss_steps):
             train_step()
         print(json.dumps({**common, 'dropout': dropout, 'peakRssBytes': peak_rss_bytes()}))
         return

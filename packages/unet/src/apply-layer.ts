@@ -10,16 +10,16 @@ import { resBlock } from './res-block';
 export function applyLayer(layer: Layer, h: tf.Tensor4D, emb: tf.Tensor2D, ctx: BlockContext): tf.Tensor4D {
   switch (layer.type) {
     case 'conv':
-      return conv2d(h, ctx.param(`${layer.prefix}.weight`), ctx.param(`${layer.prefix}.bias`));
+      return conv2d(h, ctx.param(`${layer.prefix}.weight`), ctx.param(`${layer.prefix}.bias`), 1, ctx.fuseBias);
     case 'res':
       return resBlock(layer, h, emb, ctx);
     case 'attention':
       return attentionBlock(layer, h, ctx);
     case 'downsample':
-      return layer.useConv ? conv2d(h, ctx.param(`${layer.prefix}.op.weight`), ctx.param(`${layer.prefix}.op.bias`), 2) : avgPool2x(h);
+      return layer.useConv ? conv2d(h, ctx.param(`${layer.prefix}.op.weight`), ctx.param(`${layer.prefix}.op.bias`), 2, ctx.fuseBias) : avgPool2x(h);
     case 'upsample': {
       const up = upsampleNearest2x(h);
-      return layer.useConv ? conv2d(up, ctx.param(`${layer.prefix}.conv.weight`), ctx.param(`${layer.prefix}.conv.bias`)) : up;
+      return layer.useConv ? conv2d(up, ctx.param(`${layer.prefix}.conv.weight`), ctx.param(`${layer.prefix}.conv.bias`), 1, ctx.fuseBias) : up;
     }
   }
 }

@@ -9,4 +9,6 @@ export interface BlockContext {
   readonly useNewAttentionOrder: boolean;
   /** Dropout as configured in training mode; the identity otherwise. */
   readonly dropout: (h: tf.Tensor4D) => tf.Tensor4D;
+  /** Add each convolution's bias inside the convolution (`tf.fused.conv2d`): the inference path. Default false. */
+  readonly fuseBias?: boolean;
 }

@@ -30,7 +30,7 @@ export function resBlock(block: ResBlockShape, x: tf.Tensor4D, emb: tf.Tensor2D,
     h = resample(h);
     skipInput = resample(x);
   }
-  h = conv2d(h, p('in_layers.2.weight'), p('in_layers.2.bias'));
+  h = conv2d(h, p('in_layers.2.weight'), p('in_layers.2.bias'), 1, ctx.fuseBias);
 
   const embOut = dense(silu(emb), p('emb_layers.1.weight'), p('emb_layers.1.bias'));
   const [b, width] = embOut.shape;
@@ -42,11 +42,11 @@ export function resBlock(block: ResBlockShape, x: tf.Tensor4D, emb: tf.Tensor2D,
   } else {
     h = groupNorm(tf.add(h, e), ctx.normGroups, p('out_layers.0.weight'), p('out_layers.0.bias'));
   }
-  h = conv2d(ctx.dropout(silu(h)), p('out_layers.3.weight'), p('out_layers.3.bias'));
+  h = conv2d(ctx.dropout(silu(h)), p('out_layers.3.weight'), p('out_layers.3.bias'), 1, ctx.fuseBias);
 
   const skip =
     block.inChannels === block.outChannels
       ? skipInput
-      : conv2d(skipInput, p('skip_connection.weight'), p('skip_connection.bias'));
+      : conv2d(skipInput, p('skip_connection.weight'), p('skip_connection.bias'), 1, ctx.fuseBias);
   return tf.add(skip, h);
 }

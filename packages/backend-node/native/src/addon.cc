@@ -92,7 +92,22 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
       !get_view(env, args[2], napi_float32_array, "y", &y) || !get_geometry(env, args[3], &g) || !get_threads(env, args[4], &threads) ||
       !need(env, x, input_size(g), "x") || !need(env, w, filter_size(g), "filter") || !need(env, y, output_size(g), "y"))
     return nullptr;
-  cdm::conv2d(g, static_cast<const float*>(x.data), static_cast<const float*>(w.data), static_cast<float*>(y.data), threads);
+  cdm::conv2d(g, static_cast<const float*>(x.data), static_cast<const float*>(w.data), nullptr, static_cast<float*>(y.data), threads);
+  return nullptr;
+}
+
+// conv2dBias(x, filter, bias, y, geometry, threads): conv2d with the bias added in the epilogue
+napi_value Conv2dBias(napi_env env, napi_callback_info info) {
+  napi_value args[6];
+  View x, w, b, y;
+  cdm::ConvGeometry g;
+  int threads;
+  if (!get_args(env, info, args) || !get_view(env, args[0], napi_float32_array, "x", &x) || !get_view(env, args[1], napi_float32_array, "filter", &w) ||
+      !get_view(env, args[2], napi_float32_array, "bias", &b) || !get_view(env, args[3], napi_float32_array, "y", &y) || !get_geometry(env, args[4], &g) ||
+      !get_threads(env, args[5], &threads) || !need(env, x, input_size(g), "x") || !need(env, w, filter_size(g), "filter") || !need(env, b, g.out_c, "bias") ||
+      !need(env, y, output_size(g), "y"))
+    return nullptr;
+  cdm::conv2d(g, static_cast<const float*>(x.data), static_cast<const float*>(w.data), static_cast<const float*>(b.data), static_cast<float*>(y.data), threads);
   return nullptr;
 }
 
@@ -361,6 +376,7 @@ napi_value Info(napi_env env, napi_callback_info) {
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"conv2dBias", nullptr, Conv2dBias, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2dBackpropInput", nullptr, Conv2dBackpropInput, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv2dBackpropFilter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -74,14 +74,24 @@ void gather_output_taps(const ConvGeometry& g, const float* dy, int64_t r0, int6
   }
 }
 
+// The bias epilogue: y[r, o] += bias[o] for rows [r0, r1) (nothing when bias is null).
+void add_bias(const float* bias, int64_t channels, int64_t r0, int64_t r1, float* y) {
+  if (bias == nullptr) return;
+  for (int64_t r = r0; r < r1; r++) {
+    float* row = y + r * channels;
+    for (int64_t o = 0; o < channels; o++) row[o] += bias[o];
+  }
+}
+
 }  // namespace
 
-void conv2d(const ConvGeometry& g, const float* x, const float* w, float* y, int threads) {
+void conv2d(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads) {
   const int64_t rows = g.batch * g.out_h * g.out_w, depth = g.k_h * g.k_w * g.in_c;
   const int parts = threads_for(double(rows) * depth * g.out_c, threads);
   if (is_pointwise(g)) {
     parallel_ranges(rows, parts, [&](int64_t r0, int64_t r1, int) {
       sgemm(r1 - r0, g.out_c, depth, x + r0 * g.in_c, g.in_c, 1, w, g.out_c, 1, y + r0 * g.out_c, g.out_c, false);
+      add_bias(bias, g.out_c, r0, r1, y);
     });
     return;
   }
@@ -92,6 +102,7 @@ void conv2d(const ConvGeometry& g, const float* x, const float* w, float* y, int
       const int64_t c1 = std::min(r1, c0 + kChunkRows);
       gather_patches(g, x, c0, c1, col.data());
       sgemm_packed(c1 - c0, col.data(), depth, 1, filter, y + c0 * g.out_c, g.out_c, false);
+      add_bias(bias, g.out_c, c0, c1, y);
     }
   });
 }

@@ -14,8 +14,10 @@ struct ConvGeometry {
   int64_t dil_h, dil_w;
 };
 
-// y[batch, out_h, out_w, out_c] = conv(x[batch, in_h, in_w, in_c], w)
-void conv2d(const ConvGeometry& g, const float* x, const float* w, float* y, int threads);
+// y[batch, out_h, out_w, out_c] = conv(x[batch, in_h, in_w, in_c], w) (+ bias[out_c] when bias is not
+// null, added to each chunk of rows right after its product, while it is in cache: fl(sum + bias),
+// the same number a separate Add gives)
+void conv2d(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads);
 // dx[batch, in_h, in_w, in_c] = ∂L/∂x given dy[batch, out_h, out_w, out_c]
 void conv2d_backprop_input(const ConvGeometry& g, const float* dy, const float* w, float* dx, int threads);
 // dw[k_h, k_w, in_c, out_c] = ∂L/∂w given x and dy

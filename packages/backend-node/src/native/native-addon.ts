@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path';
 /** The functions of the native addon (native/src/addon.cc). Views are written in place. */
 export interface NativeAddon {
   conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Int32Array, threads: number): void;
+  /** conv2d with bias[out_c] added in the epilogue (the same numbers as a separate Add). */
+  conv2dBias(x: Float32Array, filter: Float32Array, bias: Float32Array, y: Float32Array, geometry: Int32Array, threads: number): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Int32Array, threads: number): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array, threads: number): void;
   batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array, threads: number): void;

@@ -7,6 +7,7 @@ import { nativeConcat } from './concat';
 import { nativeConv2d } from './conv2d';
 import { nativeConv2dBackpropFilter } from './conv2d-backprop-filter';
 import { nativeConv2dBackpropInput } from './conv2d-backprop-input';
+import { nativeFusedConv2d } from './fused-conv2d';
 import { nativeGroupNorm, nativeGroupNormGrad } from './group-norm';
 import { nativeReduce } from './reduce';
 import { nativeSilu, nativeSiluGrad } from './silu';
@@ -17,6 +18,7 @@ type Factory = (backendName: string, addon: NativeAddon, threads: number, fallba
 /** Each kernel the native addon takes over on tfjs-wasm, by kernel name. */
 const FACTORIES: Record<string, Factory> = {
   [tf.Conv2D]: nativeConv2d,
+  [tf.FusedConv2D]: nativeFusedConv2d,
   [tf.Conv2DBackpropInput]: nativeConv2dBackpropInput,
   [tf.Conv2DBackpropFilter]: nativeConv2dBackpropFilter,
   [tf.BatchMatMul]: nativeBatchMatMul,

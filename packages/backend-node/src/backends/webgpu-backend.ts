@@ -43,7 +43,7 @@ export function webgpuBackend(options: WebgpuBackendOptions = {}): Backend {
       if (tf.getBackend() === 'webgpu') return registerWebgpuKernelFixes('webgpu');
       await installDawnGpu(); // before the import: tfjs-webgpu registers only if navigator.gpu exists then
       await ensureGradients();
-      await import(/* @vite-ignore */ TFJS_WEBGPU);
+      if (tf.findBackendFactory('webgpu') === null) await import(/* @vite-ignore */ TFJS_WEBGPU); // a bundle may have imported it already
       if (tf.findBackendFactory('webgpu') === null) throw errors.notAvailable('The tfjs backend "webgpu"', `${TFJS_WEBGPU} registered nothing (navigator.gpu was missing when it was first imported); choose another backend`);
       if (!(await tf.setBackend('webgpu'))) throw errors.notAvailable('The tfjs backend "webgpu"', "tf.setBackend('webgpu') failed (tfjs logged why); choose another backend");
       registerWebgpuKernelFixes('webgpu'); // AddN of more than 7 tensors

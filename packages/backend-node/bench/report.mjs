@@ -59,7 +59,7 @@ export function writeReport(m) {
       lines.push(`Skipped: ${spec.missing}.`);
       continue;
     }
-    const rows = m.results.filter((r) => r.rounds).map((r) => {
+    const rows = m.results.filter((r) => r.rounds && r.nets).map((r) => {
       const perRound = r.rounds.map((x) => ({ round: x.round, load: x.load, ...x.nets.find((n) => n.id === spec.id) }));
       const first = r.nets.find((n) => n.id === spec.id);
       return { backend: r.backend, wasm: r.wasm, threads: r.threads, perRound, ...first, forwardMs: min(perRound.map((x) => x.forwardMs)), trainStepMs: min(perRound.map((x) => x.trainStepMs)) };

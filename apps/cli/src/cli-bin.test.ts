@@ -17,7 +17,7 @@ describe.skipIf(!built)(`the built bin${built ? '' : ' (skipped: apps/cli/dist/c
     const { stdout } = await run(process.execPath, [bin, 'info', '--json'], { timeout: 30_000 });
     const info = JSON.parse(stdout);
     expect(info.node).toBe(process.version);
-    expect(info.backends.map((b: { name: string }) => b.name)).toEqual(['tensorflow-cuda', 'tensorflow', 'wasm', 'tfjs-cpu']);
+    expect(info.backends.map((b: { name: string }) => b.name)).toEqual(['tensorflow-cuda', 'webgpu', 'tensorflow', 'wasm', 'tfjs-cpu']);
     expect(info.selected.name).toEqual(expect.any(String));
   });
 

@@ -10,7 +10,7 @@ export interface NodeBackendsOptions {
   /** Options of the `wasm` backend, e.g. `{ threads: 2 }` (default: `CDM_WASM_THREADS`, else 1). */
   readonly wasm?: WasmBackendOptions;
   /**
-   * Whether `init()` of the wasm and tfjs-cpu backends registers tfjs' gradient functions (default
+   * Whether `init()` of the webgpu, wasm and tfjs-cpu backends registers tfjs' gradient functions (default
    * true). `false` for sampling only: it saves about a second of start-up; call `ensureGradients()`
    * before training. `wasm.gradients` overrides it for wasm.
    */
@@ -20,7 +20,7 @@ export interface NodeBackendsOptions {
 /** This package's backends, highest priority first: tensorflow-cuda, webgpu, tensorflow, wasm, cpu. */
 export function nodeBackends(options: NodeBackendsOptions = {}): Backend[] {
   const gradients = options.gradients === undefined ? {} : { gradients: options.gradients };
-  return [tensorflowCudaBackend(), webgpuBackend(), tensorflowBackend(), wasmBackend({ ...gradients, ...options.wasm }), cpuBackend(gradients)];
+  return [tensorflowCudaBackend(), webgpuBackend(gradients), tensorflowBackend(), wasmBackend({ ...gradients, ...options.wasm }), cpuBackend(gradients)];
 }
 
 /** Registers this package's backends in `registry` (default: @cdm/core's `backends`); returns it. */

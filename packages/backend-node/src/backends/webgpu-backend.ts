@@ -12,6 +12,8 @@ export interface WebgpuBackendOptions {
   readonly isInstalled?: (packageName: string) => boolean;
   /** Overrides the adapter probe (default: Dawn on the first Vulkan driver that gives an adapter). */
   readonly probe?: () => Promise<DawnProbe>;
+  /** Register tfjs' gradient functions in `init()` (default true); `false` for sampling only, as for wasm. */
+  readonly gradients?: boolean;
 }
 
 const PACKAGES = ['webgpu', '@tensorflow/tfjs-backend-webgpu'] as const;
@@ -42,7 +44,7 @@ export function webgpuBackend(options: WebgpuBackendOptions = {}): Backend {
     async init() {
       if (tf.getBackend() === 'webgpu') return registerWebgpuKernelFixes('webgpu');
       await installDawnGpu(); // before the import: tfjs-webgpu registers only if navigator.gpu exists then
-      await ensureGradients();
+      if (options.gradients !== false) await ensureGradients();
       if (tf.findBackendFactory('webgpu') === null) await import(/* @vite-ignore */ TFJS_WEBGPU); // a bundle may have imported it already
       if (tf.findBackendFactory('webgpu') === null) throw errors.notAvailable('The tfjs backend "webgpu"', `${TFJS_WEBGPU} registered nothing (navigator.gpu was missing when it was first imported); choose another backend`);
       if (!(await tf.setBackend('webgpu'))) throw errors.notAvailable('The tfjs backend "webgpu"', "tf.setBackend('webgpu') failed (tfjs logged why); choose another backend");

@@ -1,3 +1,4 @@
 import { packageConfig } from '../../tsup.base';
 
-export default packageConfig({ index: 'src/index.ts', cli: 'src/cli.ts' });
+// bullmq and ioredis are optional dependencies, imported only by `--queue`: never bundled.
+export default packageConfig({ index: 'src/index.ts', cli: 'src/cli.ts' }, { external: ['bullmq', 'ioredis'] });

@@ -27,6 +27,9 @@ process.on('SIGINT', () => {
   }
 });
 
+// SIGTERM (a service manager, `kill`) stops like a first Ctrl-C: `cdm worker` finishes its chunk and exits.
+process.on('SIGTERM', () => controller.abort());
+
 void runCli(process.argv.slice(2), processIo(controller.signal)).then((code) => {
   process.exitCode = code;
 });

@@ -10,6 +10,7 @@ import { registerInfo } from './info';
 import { registerPlot } from './plot';
 import { registerSample } from './sample';
 import { registerTrain } from './train';
+import { registerWorker } from './worker';
 
 /** Where an action leaves its exit status. */
 export interface RunState {
@@ -28,4 +29,5 @@ export function registerCommands(program: Command, io: CliIo, state: RunState): 
   registerEval(program, io, state);
   registerExtractor(program, io, state);
   registerBench(program, io, state);
+  registerWorker(program, io, state);
 }

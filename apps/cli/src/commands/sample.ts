@@ -12,6 +12,9 @@ import { parseChoice, parseInteger, parseSeed } from '../parse-values';
 import { pluginImporter } from '../plugins';
 import { formatSeconds } from '../progress';
 import { readJsonFile } from '../read-json';
+import { DEFAULT_CHUNK_SIZE } from '../queue/sample-chunk';
+import { parseRedisUrl } from '../queue/redis-url';
+import type { ChunkImages } from '../queue/chunk-file';
 import { resolvedStageParams } from '../resolved-params';
 import { parseStageSampleFlags, withFlagNames, withStageSampleFlags, type StageSampleFlags } from '../stage-sample-flags';
 import type { RunState } from './index';
@@ -28,6 +31,9 @@ interface SampleFlags extends CommonFlags, StageSampleFlags {
   readonly columns?: string;
   readonly labels?: boolean;
   readonly grid?: boolean;
+  readonly queue?: string;
+  readonly chunkSize?: string;
+  readonly sharedDir?: string;
 }
 
 export function registerSample(program: Command, io: CliIo, state: RunState): void {
@@ -47,6 +53,9 @@ export function registerSample(program: Command, io: CliIo, state: RunState): vo
     .option('--no-grid', 'write no grid, only --out-dir (for any --n; the grid is limited to 8192×8192 pixels)')
     .option('--columns <n>', 'images per row of the grid (default ⌈√n⌉)')
     .option('--no-labels', "don't caption the grid's images with their class names")
+    .option('--queue <url>', 'sample on `cdm worker` processes through BullMQ on this Redis (redis://host:port) instead of in this process; same images')
+    .option('--chunk-size <n>', `with --queue: images per job (default ${DEFAULT_CHUNK_SIZE})`)
+    .option('--shared-dir <dir>', 'with --queue: a directory every worker can write, for the finished chunks (default: the directory of --out)')
     .action(async (cascade: string | undefined, flags: SampleFlags) => {
       // Sampling needs no gradients, and importing tfjs' registrations costs ~1 s of start-up (issue 25).
       state.exitCode = await runSample(createContext(io, flags, { gradients: false }), cascade, flags);
@@ -98,6 +107,9 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
   const columns = flags.columns === undefined ? undefined : parseInteger('--columns', flags.columns, 1);
   const weights = flags.weights === undefined ? undefined : parseChoice('--weights', flags.weights, ['ema', 'model'] as const);
   const grid = flags.grid !== false;
+  const queue = flags.queue === undefined ? undefined : parseRedisUrl('--queue', flags.queue);
+  const chunkSize = flags.chunkSize === undefined ? DEFAULT_CHUNK_SIZE : parseInteger('--chunk-size', flags.chunkSize, 1);
+  if (queue === undefined && (flags.chunkSize !== undefined || flags.sharedDir !== undefined)) throw errors.invalidArgument(flags.chunkSize === undefined ? '--shared-dir' : '--chunk-size', 'a --queue to go with it', 'no --queue');
   if (!grid && flags.outDir === undefined) throw errors.invalidArgument('--no-grid', 'an --out-dir to write the images to', 'no --out-dir');
   const manifestPath = flags.demo === true ? requireDemoCascade(ctx.env) : resolve(ctx.cwd, cascadeArg!);
   await readJsonFile(manifestPath, 'cascade.json'); // a missing or broken file is reported before the backend starts
@@ -154,9 +166,40 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
     const files: string[] = [];
     const seconds = stages.map(() => 0);
     const batches = Math.ceil(n / batch);
-    // Batch by batch: image i draws its noise from (seed, i) alone, so the images are those of one call with all n;
-    // each finished image is written (--out-dir) and only the grid's cells are kept.
-    for (let first = 0, b = 1; first < n; first += batch, b++) {
+    // Each finished image is written (--out-dir) and only the grid's cells are kept.
+    const consume = async (first: number, raw: readonly RawImage[]) => {
+      if (dir !== undefined) {
+        for (const [k, image] of raw.entries()) {
+          const file = fileOf(first + k);
+          await writeFileAtomic(file, await codec.encodePng(image));
+          files.push(file);
+        }
+      }
+      if (grid) cells.push(...raw);
+    };
+    let queued: { runId: string; chunks: number; resumed: number } | undefined;
+    if (queue !== undefined) {
+      const { sampleOnQueue } = await import('../queue/sample-on-queue'); // bullmq loads only here
+      queued = await sampleOnQueue(ctx, {
+        address: queue,
+        manifestPath,
+        manifest,
+        ...(weights === undefined ? {} : { weights }),
+        seed,
+        n,
+        labels,
+        stages: params,
+        batch,
+        chunkSize,
+        sharedDir: flags.sharedDir === undefined ? dirname(out) : resolve(ctx.cwd, flags.sharedDir),
+        onChunk: async (first, chunk: ChunkImages) => {
+          chunk.stageMs.forEach((ms, i) => (seconds[i]! += ms / 1000));
+          await consume(first, chunk.images);
+        },
+      });
+    }
+    // Batch by batch: image i draws its noise from (seed, i) alone, so the images are those of one call with all n.
+    for (let first = 0, b = 1; queue === undefined && first < n; first += batch, b++) {
       const size = Math.min(batch, n - first);
       const which = batches === 1 ? '' : ` (batch ${b}/${batches})`;
       const tasks = new Map<number, ReturnType<CommandContext['progress']['start']>>();
@@ -186,14 +229,7 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
         result.images.dispose();
       }
       result.timings.forEach((ms, i) => (seconds[i]! += ms / 1000));
-      if (dir !== undefined) {
-        for (const [k, image] of raw.entries()) {
-          const file = fileOf(first + k);
-          await writeFileAtomic(file, await codec.encodePng(image));
-          files.push(file);
-        }
-      }
-      if (grid) cells.push(...raw);
+      await consume(first, raw);
     }
     const timings = stages.map((stage, i) => ({ name: stage.name, resolution: stage.resolution, seconds: seconds[i]! }));
     for (const t of timings) ctx.say(`  ${t.name} (${t.resolution}×${t.resolution}): ${formatSeconds(t.seconds)}`);
@@ -213,6 +249,7 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
       seed,
       images: n,
       batch,
+      ...(queued === undefined ? {} : { queue: { url: queue!.display, run: queued.runId, chunks: queued.chunks, chunkSize, resumed: queued.resumed } }),
       resolution: final.resolution,
       classes: labels ?? null,
       classNames: names ?? null,

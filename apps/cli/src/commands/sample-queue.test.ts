@@ -1,0 +1,134 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cdm, tempDir, writeMicroCascade } from '../testing/micro-cascade';
+import { freePort, redisUnavailable, startTestRedis, type TestRedis } from '../testing/redis-server';
+
+const bin = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const why = redisUnavailable() ?? (existsSync(bin) ? undefined : 'apps/cli/dist/cli.js does not exist; run `npm run build` first');
+/** Short locks so that a killed worker's chunk goes to another worker within seconds. */
+const LOCK_MS = '3000';
+
+/** A `cdm worker` process; its output is collected, and the test kills only the processes it started. */
+interface WorkerProcess {
+  readonly child: ChildProcess;
+  output: string;
+  readonly exited: Promise<number | null>;
+}
+
+const started: WorkerProcess[] = [];
+
+function startWorker(url: string, extra: readonly string[] = []): WorkerProcess {
+  const child = spawn(process.execPath, [bin, 'worker', ...extra, '--queue', url, '--lock-duration', LOCK_MS, '--backend', 'tfjs-cpu'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const worker: WorkerProcess = { child, output: '', exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+  child.stdout!.on('data', (data: Buffer) => void (worker.output += data.toString()));
+  child.stderr!.on('data', (data: Buffer) => void (worker.output += data.toString()));
+  started.push(worker);
+  return worker;
+}
+
+async function stopWorkers(workers: readonly WorkerProcess[]): Promise<void> {
+  for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.exited));
+}
+
+const until = async (what: string, check: () => boolean, timeoutMs = 120_000) => {
+  const end = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((wake) => setTimeout(wake, 50));
+  }
+};
+
+async function pngsOf(dir: string): Promise<Map<string, Buffer>> {
+  const names = (await readdir(dir)).sort();
+  return new Map(await Promise.all(names.map(async (name) => [name, await readFile(join(dir, name))] as const)));
+}
+
+describe('cdm sample --queue: Redis unreachable', () => {
+  it('fails within seconds with a coded error, for the coordinator and for a worker', async () => {
+    const dir = await tempDir('cdm-queue-down-');
+    const manifest = await writeMicroCascade(dir);
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const start = performance.now();
+    const sample = await cdm(['sample', manifest, '--n', '2', '--steps', '1', '--queue', url, '--out', join(dir, 'g.png'), '--backend', 'tfjs-cpu']);
+    expect(sample.code).toBe(8);
+    expect(sample.stderr).toContain(`cdm: Redis at ${url} is not reachable: ECONNREFUSED. Start Redis there`);
+    expect(sample.stderr).toContain('[CDM_NOT_AVAILABLE]');
+    const worker = await cdm(['worker', '--queue', url]);
+    expect(worker.code).toBe(8);
+    expect(worker.stderr).toContain('is not reachable: ECONNREFUSED');
+    expect(performance.now() - start).toBeLessThan(30_000);
+  }, 60_000);
+});
+
+describe.skipIf(why !== undefined)(`cdm sample --queue with cdm worker processes${why === undefined ? '' : ` (skipped: ${why})`}`, () => {
+  let redis: TestRedis;
+  let dir: string;
+  let manifest: string;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    dir = await tempDir('cdm-queue-');
+    manifest = await writeMicroCascade(dir);
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopWorkers(started.filter((w) => w.child.exitCode === null && w.child.signalCode === null));
+    await redis?.stop();
+  }, 60_000);
+
+  it('3 workers, one killed with SIGKILL mid-chunk: the grid and PNGs are the bytes of the in-process cdm sample', async () => {
+    const args = ['--n', '9', '--seed', '11', '--steps', '2,1', '--batch', '1', '--backend', 'tfjs-cpu'];
+    const local = await cdm(['sample', manifest, ...args, '--out', join(dir, 'local.png'), '--out-dir', join(dir, 'local')]);
+    expect(local.code, local.stderr).toBe(0);
+
+    const workers = [startWorker(redis.url), startWorker(redis.url), startWorker(redis.url)];
+    const coordinator = cdm(['sample', manifest, ...args, '--queue', redis.url, '--chunk-size', '3', '--shared-dir', join(dir, 'shared'), '--out', join(dir, 'queued.png'), '--out-dir', join(dir, 'queued'), '--json']);
+    // The first worker to take a chunk is killed while it samples it (3 sequential batches of 1 image).
+    let victim: WorkerProcess | undefined;
+    await until('a chunk to be taken', () => (victim = workers.find((w) => / taken/.test(w.output))) !== undefined);
+    const chunk = /Chunk (\S+): images \S+ taken/.exec(victim!.output)![1]!;
+    victim!.child.kill('SIGKILL');
+    const result = await coordinator;
+    expect(result.code, result.stderr).toBe(0);
+    expect(await victim!.exited).toBe(null);
+    expect(victim!.output).not.toMatch(new RegExp(`Chunk ${chunk}: .* written`));
+    // Another worker took the killed worker's chunk again (BullMQ's stalled-job check) and finished it.
+    const others = workers.filter((w) => w !== victim);
+    expect(others.some((w) => new RegExp(`Chunk ${chunk}: .* written`).test(w.output)), others.map((w) => w.output).join('\n---\n')).toBe(true);
+    expect(result.json()).toMatchObject({ ok: true, images: 9, queue: { url: redis.url, chunks: 3, chunkSize: 3, resumed: 0 } });
+
+    expect((await readFile(join(dir, 'queued.png'))).equals(await readFile(join(dir, 'local.png')))).toBe(true);
+    const queued = await pngsOf(join(dir, 'queued'));
+    const expected = await pngsOf(join(dir, 'local'));
+    expect([...queued.keys()]).toEqual([...expected.keys()]);
+    for (const [name, bytes] of expected) expect(queued.get(name)!.equals(bytes), name).toBe(true);
+    // Finished runs leave nothing in the shared directory.
+    expect(await readdir(join(dir, 'shared'))).toEqual([]);
+
+    // SIGTERM stops a worker cleanly.
+    await stopWorkers(others);
+    for (const w of others) {
+      expect(await w.exited, w.output).toBe(0);
+      expect(w.output).toMatch(/Worker \S+ stopped/);
+    }
+  }, 240_000);
+
+  it('a worker whose cascade differs refuses the chunk with a coded error; a right one then finishes the run', async () => {
+    const otherDir = await tempDir('cdm-queue-other-');
+    const other = await writeMicroCascade(otherDir, { name: 'micro-retrained' });
+    const coordinator = cdm(['sample', manifest, '--n', '2', '--seed', '3', '--steps', '1', '--queue', redis.url, '--shared-dir', join(dir, 'shared'), '--out', join(dir, 'refused.png'), '--backend', 'tfjs-cpu', '--json']);
+    const wrong = startWorker(redis.url, [other]);
+    expect(await wrong.exited, wrong.output).toBe(2);
+    expect(wrong.output).toMatch(/cdm: Chunk \S+ is for cascade hash [0-9a-f]{12}…, but .*cascade\.json here hashes to [0-9a-f]{12}…\. Give every worker the same cascade\.json and stage files as the coordinator .* \[CDM_CHECKPOINT_MISMATCH\]/);
+    const right = startWorker(redis.url);
+    const result = await coordinator;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json()).toMatchObject({ ok: true, images: 2, queue: { chunks: 1 } });
+    await stopWorkers([right]);
+  }, 240_000);
+});

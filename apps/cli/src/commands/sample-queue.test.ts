@@ -88,11 +88,18 @@ describe.skipIf(why !== undefined)(`cdm sample --queue with cdm worker processes
 
     const workers = [startWorker(redis.url), startWorker(redis.url), startWorker(redis.url)];
     const coordinator = cdm(['sample', manifest, ...args, '--queue', redis.url, '--chunk-size', '3', '--shared-dir', join(dir, 'shared'), '--out', join(dir, 'queued.png'), '--out-dir', join(dir, 'queued'), '--json']);
-    // The first worker to take a chunk is killed while it samples it (3 sequential batches of 1 image).
+    // The first worker to take a chunk is killed as soon as it says so, while it samples it (3 sequential batches of 1 image).
     let victim: WorkerProcess | undefined;
-    await until('a chunk to be taken', () => (victim = workers.find((w) => / taken/.test(w.output))) !== undefined);
+    for (const w of workers) {
+      w.child.stdout!.on('data', () => {
+        if (victim === undefined && / taken/.test(w.output)) {
+          victim = w;
+          w.child.kill('SIGKILL');
+        }
+      });
+    }
+    await until('a chunk to be taken', () => victim !== undefined);
     const chunk = /Chunk (\S+): images \S+ taken/.exec(victim!.output)![1]!;
-    victim!.child.kill('SIGKILL');
     const result = await coordinator;
     expect(result.code, result.stderr).toBe(0);
     expect(await victim!.exited).toBe(null);
@@ -116,6 +123,35 @@ describe.skipIf(why !== undefined)(`cdm sample --queue with cdm worker processes
       expect(await w.exited, w.output).toBe(0);
       expect(w.output).toMatch(/Worker \S+ stopped/);
     }
+  }, 240_000);
+
+  it('a coordinator killed and started again resumes gathering: finished chunks are kept and not sampled again', async () => {
+    const args = ['--n', '6', '--seed', '21', '--steps', '1', '--backend', 'tfjs-cpu'];
+    const local = await cdm(['sample', manifest, ...args, '--out', join(dir, 'local-r.png')]);
+    expect(local.code, local.stderr).toBe(0);
+    const queueArgs = [...args, '--queue', redis.url, '--chunk-size', '2', '--shared-dir', join(dir, 'shared'), '--out', join(dir, 'resumed.png')];
+    const first = spawn(process.execPath, [bin, 'sample', manifest, ...queueArgs], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let firstOutput = '';
+    first.stdout.on('data', (data: Buffer) => void (firstOutput += data.toString()));
+    const firstExited = new Promise((resolve) => first.once('exit', resolve));
+    await until('the chunks to be queued', () => /start workers/.test(firstOutput));
+    first.kill('SIGKILL');
+    await firstExited;
+    // A worker finishes at least one chunk while no coordinator runs, then stops.
+    const worker = startWorker(redis.url);
+    await until('a chunk to be written', () => / written/.test(worker.output));
+    await stopWorkers([worker]);
+    const again = cdm(['sample', manifest, ...queueArgs]);
+    const another = startWorker(redis.url);
+    const result = await again;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Run [0-9a-f]{16} on redis:\/\/127\.0\.0\.1:\d+: 3 chunks of up to 2 images, [123] already done/);
+    // Progress across workers: images done, rate and ETA.
+    expect(result.stderr).toMatch(/sampling on redis:\/\/127\.0\.0\.1:\d+: 6\/6 images \([\d.]+ images\/s, ETA (?:[\d.]+s|\?)/);
+    expect((await readFile(join(dir, 'resumed.png'))).equals(await readFile(join(dir, 'local-r.png')))).toBe(true);
+    await stopWorkers([another]);
+    // Each of the 3 chunks was sampled once: the restarted coordinator queued none of the finished ones again.
+    expect(`${worker.output}${another.output}`.match(/ written/g)).toHaveLength(3);
   }, 240_000);
 
   it('a worker whose cascade differs refuses the chunk with a coded error; a right one then finishes the run', async () => {

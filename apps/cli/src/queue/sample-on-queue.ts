@@ -112,6 +112,7 @@ export async function sampleOnQueue(ctx: CommandContext, options: QueueSampleOpt
     let imagesDone = starts.filter((first) => !pending.has(first)).reduce((sum, first) => sum + countOf(first), 0);
     const task = ctx.progress.start(`sampling on ${address.display}`, n, { initial: imagesDone, unit: 'images' });
     let lastFailureCheck = 0;
+    let workersInfo: string | undefined;
     try {
       while (next < starts.length) {
         if (ctx.io.signal?.aborted === true) throw errors.aborted(`Gathering run ${runId} (its chunks stay queued; the same command resumes)`);
@@ -122,6 +123,7 @@ export async function sampleOnQueue(ctx: CommandContext, options: QueueSampleOpt
           gathered.set(first, await readChunkFile(join(dir, name), first, countOf(first)));
           imagesDone += countOf(first);
         }
+        task.update(imagesDone, workersInfo);
         for (; next < starts.length && (gathered.has(starts[next]!) || !pending.has(starts[next]!)); next++) {
           const first = starts[next]!;
           const images = gathered.get(first) ?? (await readChunkFile(join(dir, chunkFileName(first)), first, countOf(first)));
@@ -134,9 +136,7 @@ export async function sampleOnQueue(ctx: CommandContext, options: QueueSampleOpt
           const failed = (await redis(queue.getFailed())).find((job) => job.id !== undefined && job.id.startsWith(`${runId}-`) && pending.has(Number(job.id.slice(runId.length + 1))));
           if (failed !== undefined) throw queueErrors.chunkFailed(failed.id!, failed.failedReason);
           const workers = await redis(queue.getWorkersCount());
-          task.update(imagesDone, `${workers} worker${workers === 1 ? '' : 's'}`);
-        } else {
-          task.update(imagesDone);
+          workersInfo = `${workers} worker${workers === 1 ? '' : 's'}`;
         }
         await new Promise((wake) => setTimeout(wake, POLL_MS));
       }

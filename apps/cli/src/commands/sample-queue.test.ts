@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cdm, tempDir, writeMicroCascade } from '../testing/micro-cascade';
 import { freePort, redisUnavailable, startTestRedis, type TestRedis } from '../testing/redis-server';
@@ -62,6 +62,21 @@ describe('cdm sample --queue: Redis unreachable', () => {
     expect(worker.code).toBe(8);
     expect(worker.stderr).toContain('is not reachable: ECONNREFUSED');
     expect(performance.now() - start).toBeLessThan(30_000);
+  }, 60_000);
+});
+
+describe.skipIf(!existsSync(bin))('cdm sample without --queue', () => {
+  it('does not import bullmq or ioredis (they load only with --queue and in cdm worker)', async () => {
+    const dir = await tempDir('cdm-queue-lazy-');
+    const manifest = await writeMicroCascade(dir);
+    // A module-resolution hook that reports every import of the queue packages.
+    await writeFile(join(dir, 'hook.mjs'), "export async function resolve(s, c, next) { if (s === 'bullmq' || s === 'ioredis') process.stderr.write(`IMPORTED ${s}\\n`); return next(s, c); }\n");
+    await writeFile(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hook.mjs')).href)});\n`);
+    const run = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), bin, 'sample', manifest, '--n', '1', '--steps', '1', '--out', join(dir, 'g.png'), '--backend', 'tfjs-cpu'], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('IMPORTED');
+    const probe = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), '--input-type=module', '-e', "await import('bullmq')"], { cwd: dirname(bin), encoding: 'utf8' });
+    expect(probe.stderr).toContain('IMPORTED bullmq'); // the hook does see the import when it happens
   }, 60_000);
 });
 

@@ -7,6 +7,11 @@
 #                                    # .gpu-check/gpu-check.tar.xz (Node, bundle, dawn.node, Vulkan loader; < 64 MiB)
 #   scripts/gpu-check.sh [flags]     # anywhere, also with no Node/npm/network: unpacks that archive and runs
 #
+# Only .gpu-check/gpu-check.tar.xz (ignored by git) needs to travel with the repository. Where the
+# machine has no libvulkan.so.1 or glvnd, the archive's copies are used. The Vulkan driver is
+# searched for in VK_ICD_FILENAMES/VK_DRIVER_FILES, the system's icd.d, NVIDIA's container manifest
+# (/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json) and Chromium's SwiftShader.
+#
 # Flags go to check.mjs: --batch32 16 --batch64 16 --width32 64 --res-blocks32 2 --width64 192 --res-blocks64 3
 # --steps 3 --skip64 (defaults: the presets as shipped).
 # Defaults are sized to finish within 8 minutes on one H100/H200 (not yet measured there). On a CPU
@@ -32,7 +37,9 @@ if [[ ! -x "$bundle/node" ]]; then
 fi
 
 # Dawn dlopens libvulkan.so.1: the system's if installed, else the carried copy.
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then export CDM_VULKAN_LOADER="$bundle/lib/libvulkan.so.1"; fi
+if ! ldconfig -p 2>/dev/null | grep 'libvulkan\.so\.1 ' >/dev/null; then export CDM_VULKAN_LOADER="$bundle/lib/libvulkan.so.1"; fi
+# NVIDIA's Vulkan driver loads glvnd's libGLdispatch: the carried copies where the system has none.
+if ! ldconfig -p 2>/dev/null | grep 'libGLdispatch\.so\.0 ' >/dev/null; then export LD_LIBRARY_PATH="$bundle/glvnd${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; fi
 echo "gpu-check: Vulkan loader ${CDM_VULKAN_LOADER:-from the system}; drivers: ${VK_ICD_FILENAMES:-${VK_DRIVER_FILES:-searched by cdm (system icd.d, NVIDIA container manifest, SwiftShader)}}" >&2
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >&2 || true
 

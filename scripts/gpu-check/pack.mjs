@@ -40,11 +40,16 @@ copyFileSync(process.execPath, join(bundle, 'node'));
 const loader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/chromium/libvulkan.so.1'].find(existsSync);
 if (loader === undefined) throw new Error('no Vulkan loader to carry: apt-get install libvulkan1 (or chromium)');
 copyFileSync(loader, join(bundle, 'lib/libvulkan.so.1'));
+// NVIDIA's Vulkan driver (libGLX_nvidia) needs glvnd's libraries, which a bare GPU machine may lack:
+// gpu-check.sh puts these on LD_LIBRARY_PATH only where the system has none.
+mkdirSync(join(bundle, 'glvnd'));
+const glvnd = ['libGLdispatch.so.0', 'libGLX.so.0', 'libEGL.so.1', 'libOpenGL.so.0', 'libGL.so.1'].filter((name) => existsSync(`/usr/lib/x86_64-linux-gnu/${name}`));
+for (const name of glvnd) copyFileSync(`/usr/lib/x86_64-linux-gnu/${name}`, join(bundle, 'glvnd', name));
 copyFileSync(join(root, 'packages/unet/scripts/torch_reference.py'), join(bundle, 'torch_reference.py'));
 copyFileSync(join(root, 'scripts/gpu-check/torch_cuda.py'), join(bundle, 'torch_cuda.py'));
 
 const archive = join(out, 'gpu-check.tar.xz');
 execFileSync('tar', ['-C', out, '-cJf', archive, 'bundle'], { env: { ...process.env, XZ_OPT: '-6 -T0' } });
 const size = statSync(archive).size;
-console.log(`gpu-check: ${archive} ${MiB(size)} (limit ${MiB(LIMIT)}); Node ${process.version}, Vulkan loader from ${loader}`);
+console.log(`gpu-check: ${archive} ${MiB(size)} (limit ${MiB(LIMIT)}); Node ${process.version}, Vulkan loader from ${loader}, glvnd: ${glvnd.join(' ') || 'none here (apt-get install libglvnd0)'}`);
 if (size > LIMIT) process.exit(1);

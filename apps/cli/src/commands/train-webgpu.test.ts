@@ -45,7 +45,7 @@ describe.skipIf(!dawn.ok)(dawn.ok ? `cdm train --backend webgpu (${describeAdapt
   let wasm: LogLine[] = [];
   beforeAll(async () => {
     wasm = await train('wasm', 4, 'wasm');
-  });
+  }, 120_000);
 
   it(`trains a micro stage with the losses and gradient norms of wasm, step by step, within ${TOLERANCE} relative`, async () => {
     expectSameRun(await train('webgpu', 4, 'webgpu'), wasm);

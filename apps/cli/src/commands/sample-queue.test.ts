@@ -169,6 +169,27 @@ describe.skipIf(why !== undefined)(`cdm sample --queue with cdm worker processes
     expect(`${worker.output}${another.output}`.match(/ written/g)).toHaveLength(3);
   }, 240_000);
 
+  it('Redis going away mid-run: the command exits with a coded error within seconds, not a hang', async () => {
+    const own = await startTestRedis();
+    const child = spawn(process.execPath, [bin, 'sample', manifest, '--n', '2', '--seed', '9', '--steps', '1', '--queue', own.url, '--shared-dir', join(dir, 'shared'), '--out', join(dir, 'gone.png'), '--backend', 'tfjs-cpu'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => void (output += data.toString()));
+    child.stderr.on('data', (data: Buffer) => void (output += data.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await until('the chunks to be queued', () => /start workers/.test(output)); // no workers: it waits
+      const stopped = performance.now();
+      await own.stop();
+      expect(await exited, output).toBe(8);
+      expect(output).toContain(`cdm: Redis at ${own.url} is not reachable: `);
+      expect(output).toContain('[CDM_NOT_AVAILABLE]');
+      expect(performance.now() - stopped).toBeLessThan(40_000);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await own.stop();
+    }
+  }, 120_000);
+
   it('a worker whose cascade differs refuses the chunk with a coded error; a right one then finishes the run', async () => {
     const otherDir = await tempDir('cdm-queue-other-');
     const other = await writeMicroCascade(otherDir, { name: 'micro-retrained' });

@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errors } from '@cdm/core';
+import { errors, isCdmError } from '@cdm/core';
 import type { CascadeManifest, StageSampleParams } from '@cdm/cascade';
 import type { CommandContext } from '../context';
 import { cascadeHash } from './cascade-hash';
@@ -40,6 +40,8 @@ const POLL_MS = 250;
 const FAILURE_CHECK_MS = 1000;
 /** A Redis call that takes longer than this means Redis went away. */
 const REDIS_CALL_TIMEOUT_MS = 10_000;
+/** How long closing the queue may wait for Redis. */
+const CLOSE_TIMEOUT_MS = 2000;
 /** Tries a chunk gets on the workers (a refusing worker uses one up). */
 const CHUNK_ATTEMPTS = 3;
 
@@ -62,7 +64,7 @@ export async function sampleOnQueue(ctx: CommandContext, options: QueueSampleOpt
   const countOf = (first: number) => Math.min(chunkSize, n - first);
 
   let lastRedisError: string | undefined;
-  const queue = new Queue<SampleChunk, SampleChunkResult>(SAMPLE_QUEUE_NAME, { connection: bullmqConnection(address) });
+  const queue = new Queue<SampleChunk, SampleChunkResult>(SAMPLE_QUEUE_NAME, { connection: bullmqConnection(address, { reconnectFor: REDIS_CALL_TIMEOUT_MS }) });
   queue.on('error', (error) => (lastRedisError = error.message));
   const redis = async <T>(call: Promise<T>): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
@@ -71,6 +73,9 @@ export async function sampleOnQueue(ctx: CommandContext, options: QueueSampleOpt
     });
     try {
       return await Promise.race([call, timeout]);
+    } catch (error) {
+      // The calls made here fail only when Redis does ("Connection is closed." once the client gives up reconnecting).
+      throw isCdmError(error) ? error : queueErrors.redisUnreachable(address.display, error instanceof Error ? error.message.replace(/\.$/, '') : String(error));
     } finally {
       clearTimeout(timer);
     }
@@ -146,6 +151,8 @@ export async function sampleOnQueue(ctx: CommandContext, options: QueueSampleOpt
     await rm(dir, { recursive: true, force: true });
     return { runId, chunks: starts.length, resumed };
   } finally {
-    await queue.close().catch(() => {});
+    // A clean close waits for Redis; when Redis is gone, drop the connection instead of waiting for ever.
+    const closed = queue.close().then(() => true, () => false);
+    if (!(await Promise.race([closed, new Promise<false>((done) => setTimeout(() => done(false), CLOSE_TIMEOUT_MS).unref())]))) void queue.disconnect().catch(() => {});
   }
 }

@@ -20,6 +20,8 @@ interface WorkerProcess {
 }
 
 const started: WorkerProcess[] = [];
+/** Coordinator processes, killed after the tests if a failure left one running. */
+const coordinators: ChildProcess[] = [];
 
 function startWorker(url: string, extra: readonly string[] = []): WorkerProcess {
   const child = spawn(process.execPath, [bin, 'worker', ...extra, '--queue', url, '--lock-duration', LOCK_MS, '--backend', 'tfjs-cpu'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -42,6 +44,17 @@ const until = async (what: string, check: () => boolean, timeoutMs = 120_000) =>
     await new Promise((wake) => setTimeout(wake, 50));
   }
 };
+
+/** Runs the built bin to the end (a coordinator process), like `cdm()` does in this process. */
+function runBin(argv: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string; json: () => ReturnType<typeof JSON.parse> }> {
+  const child = spawn(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  coordinators.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (data: Buffer) => void (stdout += data.toString()));
+  child.stderr.on('data', (data: Buffer) => void (stderr += data.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) })));
+}
 
 async function pngsOf(dir: string): Promise<Map<string, Buffer>> {
   const names = (await readdir(dir)).sort();
@@ -92,17 +105,18 @@ describe.skipIf(why !== undefined)(`cdm sample --queue with cdm worker processes
   }, 60_000);
 
   afterAll(async () => {
+    for (const child of coordinators) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await stopWorkers(started.filter((w) => w.child.exitCode === null && w.child.signalCode === null));
     await redis?.stop();
   }, 60_000);
 
-  it('3 workers, one killed with SIGKILL mid-chunk: the grid and PNGs are the bytes of the in-process cdm sample', async () => {
+  it('1 coordinator and 3 worker processes, one worker killed with SIGKILL mid-chunk: the grid and PNGs are the bytes of the in-process cdm sample', async () => {
     const args = ['--n', '9', '--seed', '11', '--steps', '2,1', '--batch', '1', '--backend', 'tfjs-cpu'];
     const local = await cdm(['sample', manifest, ...args, '--out', join(dir, 'local.png'), '--out-dir', join(dir, 'local')]);
     expect(local.code, local.stderr).toBe(0);
 
     const workers = [startWorker(redis.url), startWorker(redis.url), startWorker(redis.url)];
-    const coordinator = cdm(['sample', manifest, ...args, '--queue', redis.url, '--chunk-size', '3', '--shared-dir', join(dir, 'shared'), '--out', join(dir, 'queued.png'), '--out-dir', join(dir, 'queued'), '--json']);
+    const coordinator = runBin(['sample', manifest, ...args, '--queue', redis.url, '--chunk-size', '3', '--shared-dir', join(dir, 'shared'), '--out', join(dir, 'queued.png'), '--out-dir', join(dir, 'queued'), '--json']);
     // The first worker to take a chunk is killed as soon as it says so, while it samples it (3 sequential batches of 1 image).
     let victim: WorkerProcess | undefined;
     for (const w of workers) {

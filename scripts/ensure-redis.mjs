@@ -1,48 +1,28 @@
 // Part of `npm test`: the queue tests (`cdm sample --queue`, `cdm worker`) start a throwaway Redis
 // from Debian's `redis-server` package on 127.0.0.1. This script installs the package when it can
 // (root with apt-get), and otherwise says what the tests will skip and how to get Redis. It never
-// fails the test run.
+// fails the test run. (The package also starts a system-wide server on port 6379; the tests start
+// their own and never use it.)
 //
 //   CDM_SKIP_REDIS_INSTALL=1 npm test    # never install; queue tests skip if redis-server is missing
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { ensureDebianPackage } from './debian-package.mjs';
 
 const HOW = 'Install it with: sudo apt-get install -y redis-server (Debian/Ubuntu)';
+const say = (text) => console.log(`[queue tests] ${text}`);
 
-function say(text) {
-  console.log(`[queue tests] ${text}`);
-}
-
-function found() {
+function version() {
   const run = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   return run.status === 0 ? run.stdout.trim() : undefined;
 }
 
-function canRun(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
-
-const version = found();
-if (version !== undefined) {
-  say(`using ${version}`);
-} else if (process.env.CDM_SKIP_REDIS_INSTALL === '1') {
-  say(`redis-server is missing and CDM_SKIP_REDIS_INSTALL=1: the queue tests will be skipped. ${HOW}`);
-} else if (process.platform !== 'linux' || process.getuid?.() !== 0 || !canRun('apt-get')) {
-  say(`redis-server is missing and this is not a root shell with apt-get: the queue tests will be skipped. ${HOW}`);
-} else {
-  say('redis-server is missing: installing Debian\'s redis-server package (a few MB)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  try {
-    try {
-      install();
-    } catch {
-      // A fresh machine may have no package lists yet.
-      execFileSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-      install();
-    }
-    // The package starts a system-wide server on port 6379; the tests start their own and never use it.
-    say(found() !== undefined ? `installed ${found()}` : 'apt-get finished but redis-server is still missing: the queue tests will be skipped');
-  } catch (error) {
-    say(`could not install redis-server (${error.message.split('\n')[0]}): the queue tests will be skipped. ${HOW}`);
-  }
-}
+const result = ensureDebianPackage({
+  name: 'redis-server',
+  what: 'redis-server',
+  present: () => version() !== undefined,
+  skip: process.env.CDM_SKIP_REDIS_INSTALL === '1',
+  skipVariable: 'CDM_SKIP_REDIS_INSTALL',
+  size: 'a few MB',
+  say,
+});
+say(result.ok ? `${result.installed ? 'installed' : 'using'} ${version()}` : `${result.reason}: the queue tests will be skipped. ${HOW}`);

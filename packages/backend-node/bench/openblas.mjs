@@ -9,37 +9,24 @@
 //
 // Note: installing the package also makes OpenBLAS the system's default libblas.so.3 (Debian's
 // alternatives, priority 100 over the reference's 10); the bench sets the path explicitly anyway.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { ensureDebianPackage } from '../../../scripts/debian-package.mjs';
 
 export const OPENBLAS_DIR = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
 const PACKAGE = 'libopenblas0-pthread';
 const HOW = `apt-get install -y ${PACKAGE} (Debian/Ubuntu, as root)`;
 
-const canRun = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-const present = () => existsSync(`${OPENBLAS_DIR}/libblas.so.3`);
-
 /** Returns `{ dir }` when OpenBLAS is (or has just been) installed, else `{ reason }`; logs what it did. */
 export function ensureOpenBlas({ install = process.env.CDM_SKIP_OPENBLAS_INSTALL !== '1', say = (t) => console.error(`[bench] ${t}`) } = {}) {
-  if (present()) return { dir: OPENBLAS_DIR };
-  if (!install) return { reason: `${OPENBLAS_DIR} is missing and CDM_SKIP_OPENBLAS_INSTALL=1; ${HOW}` };
-  if (process.platform !== 'linux' || process.getuid?.() !== 0 || !canRun('apt-get')) {
-    return { reason: `${OPENBLAS_DIR} is missing and this is not a root shell with apt-get; ${HOW}` };
-  }
-  say(`${OPENBLAS_DIR} is missing: installing Debian's ${PACKAGE} for the PyTorch reference…`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const run = () => execFileSync('apt-get', ['install', '-y', '--no-install-recommends', PACKAGE], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  try {
-    try {
-      run();
-    } catch {
-      execFileSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env }); // a fresh machine may have no package lists
-      run();
-    }
-  } catch (error) {
-    return { reason: `installing ${PACKAGE} failed (${error.message.split('\n')[0]}); ${HOW}` };
-  }
-  return present() ? { dir: OPENBLAS_DIR } : { reason: `apt-get finished but ${OPENBLAS_DIR}/libblas.so.3 is still missing` };
+  const result = ensureDebianPackage({
+    name: PACKAGE,
+    what: `${OPENBLAS_DIR}/libblas.so.3`,
+    present: () => existsSync(`${OPENBLAS_DIR}/libblas.so.3`),
+    skip: !install,
+    skipVariable: 'CDM_SKIP_OPENBLAS_INSTALL',
+    say,
+  });
+  return result.ok ? { dir: OPENBLAS_DIR } : { reason: `${result.reason}; ${HOW}` };
 }
 
 /**

@@ -8,9 +8,11 @@
 //   2. pnpm 9 (fetched from the npm registry with npx), whose strict node_modules catch imports of
 //      packages a package does not declare.
 //
-// It also checks that every tarball has LICENSE and README.md. Takes a couple of minutes (most of
-// it installing); needs the npm registry. The native kernels are not compiled here
-// (CDM_NATIVE_BUILD=0), but their install script must run, as allowed by each package manager.
+// It also checks that every tarball has LICENSE and README.md, and that every relative link in each
+// tarball's README resolves to a file inside that tarball (scripts/markdown-links.mjs). Takes a
+// couple of minutes (most of it installing); needs the npm registry. The native kernels are not
+// compiled here (CDM_NATIVE_BUILD=0), but their install script must run, as allowed by each
+// package manager.
 //
 //   node scripts/pack-check.mjs            after `npm run build`
 //   CDM_PACK_CHECK=0 npm test              skip it (says so)
@@ -20,6 +22,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brokenLinks } from './markdown-links.mjs';
 import { libraryExample } from './readme-blocks.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -112,6 +115,16 @@ try {
   for (const p of packed) {
     const files = new Set(p.files.map((f) => f.path));
     check(`${p.name} tarball has LICENSE and README.md (${p.files.length} files, ${(p.size / 1024).toFixed(0)} KiB)`, files.has('LICENSE') && files.has('README.md'), [...files].slice(0, 10).join(', '));
+    if (files.has('README.md')) {
+      // The README as packed, read from the tarball: what a user gets in node_modules and on npm.
+      const readme = execFileSync('tar', ['-xzOf', join(tarballs, p.filename), 'package/README.md'], { encoding: 'utf8', maxBuffer: 16 * 1024 ** 2 });
+      const broken = brokenLinks(readme, files);
+      check(
+        `${p.name} README: every relative link resolves to a file in the tarball`,
+        broken.length === 0,
+        broken.map((b) => `README.md:${b.line} → ${b.target} (${b.reason})`).join('; '),
+      );
+    }
   }
   const example = libraryExample(readFileSync(join(root, 'packages/cascade/README.md'), 'utf8'));
   if (example === undefined) throw new Error('packages/cascade/README.md has no <!-- readme: run library --> block');

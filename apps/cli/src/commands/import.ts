@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { errors, isTorchCheckpoint, openSafetensors, readTorchCheckpoint, type SafetensorsSource } from '@cdm/core';
-import { UNET_DENOISER_NAME, assignParameters, createAdmUnet, importStateDict, loadStateDict, saveUnet, type AdmUnet } from '@cdm/unet';
+import { errors, isTorchCheckpoint, openSafetensors, openTorchCheckpoint, type SafetensorsSource } from '@cdm/core';
+import { UNET_DENOISER_NAME, createAdmUnet, loadStateDict, saveUnet, type AdmUnet } from '@cdm/unet';
 import { z } from 'zod';
 import { buildStage, unetConfigFor } from '../build-stage';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
@@ -43,24 +43,23 @@ export function registerImport(program: Command, io: CliIo, state: RunState): vo
 }
 
 /**
- * A checkpoint file, opened: a torch.save archive (found by its ZIP or legacy magic, so the extension
- * does not matter; read whole, its pickle never run) or safetensors, opened by its header and read
- * tensor by tensor in ranges, so files over 2 GiB (guided-diffusion's 256×256 U-Net) import too.
+ * A checkpoint file, opened by its header and read tensor by tensor in ranges, never whole, so files
+ * over 2 GiB (guided-diffusion's 256×256 U-Net) import too, and one that does not fit the network is
+ * refused before any tensor is read: a torch.save archive (found by its ZIP or legacy magic, so the
+ * extension does not matter; its ZIP directory and pickle read first, the pickle never run) or
+ * safetensors (its JSON header).
  */
-type Weights = { readonly kind: 'pt'; readonly bytes: Uint8Array } | { readonly kind: 'safetensors'; readonly source: SafetensorsSource };
-
-async function openWeights(path: string, what: string): Promise<Weights> {
+async function openWeights(path: string, what: string): Promise<SafetensorsSource> {
   const info = await stat(path).catch(() => undefined);
   if (info === undefined || !info.isFile()) throw errors.notFound(path, `the file system (${what})`);
   const storage = fileStorage();
   const head = await storage.readRange!(toStoragePath(path), 0, 64);
-  if (isTorchCheckpoint(head)) return { kind: 'pt', bytes: await storage.read(toStoragePath(path)) };
-  return { kind: 'safetensors', source: await openSafetensors(storage, toStoragePath(path)) };
+  if (isTorchCheckpoint(head)) return openTorchCheckpoint(storage, toStoragePath(path), { byteLength: info.size });
+  return openSafetensors(storage, toStoragePath(path));
 }
 
-async function loadWeights(net: AdmUnet, weights: Weights, source: string): Promise<void> {
-  if (weights.kind === 'safetensors') await loadStateDict(net.architecture.parameters, net.parameters(), weights.source, source);
-  else assignParameters(net.parameters(), importStateDict(net.architecture.parameters, readTorchCheckpoint(weights.bytes).tensors, source));
+async function loadWeights(net: AdmUnet, weights: SafetensorsSource, source: string): Promise<void> {
+  await loadStateDict(net.architecture.parameters, net.parameters(), weights, source);
 }
 
 async function runImport(ctx: CommandContext, modelArg: string, flags: ImportFlags): Promise<number> {

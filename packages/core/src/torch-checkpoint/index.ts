@@ -1,3 +1,3 @@
 /** Reading PyTorch checkpoints (torch.save files) without PyTorch: a ZIP reader and a restricted unpickler. */
-export { isTorchCheckpoint, readTorchCheckpoint, type ReadTorchCheckpointOptions } from './read';
+export { isTorchCheckpoint, openTorchCheckpoint, readTorchCheckpoint, type OpenTorchCheckpointOptions, type ReadTorchCheckpointOptions } from './read';
 export { ALLOWED_PICKLE_GLOBALS } from './pickle';

@@ -75,3 +75,44 @@ export function stateDictArchive(
   const data = pickle(op.emptyDict, op.mark, op.str(name), tensorPickle(tensor), op.setitems);
   return zipArchive([['archive/data.pkl', data], [`archive/data/${tensor.key}`, storage], ...extra]);
 }
+
+/** An entry of `sparseZip64`: its bytes, or only a size (zeros never written, CRC-32 recorded as 0). */
+export interface SparseZipEntry {
+  readonly name: string;
+  readonly data?: Uint8Array;
+  readonly size?: number;
+}
+
+/**
+ * A ZIP64 archive laid out like a sparse file, as the pieces that are not zeros: `[offset, bytes]`
+ * (local headers, the entries that have data, the central directory and the end records) and the
+ * total size. Every entry's sizes and offset are in ZIP64 extra fields, so files of any size (past
+ * 4 GiB) can be described without being built.
+ */
+export function sparseZip64(entries: readonly SparseZipEntry[]): { size: number; pieces: [number, Uint8Array][] } {
+  const pieces: [number, Uint8Array][] = [];
+  const central: number[] = [];
+  let offset = 0;
+  for (const { name, data, size = data?.length ?? 0 } of entries) {
+    const nameBytes = [...encoder.encode(name)];
+    const crc = data === undefined ? 0 : crc32(data);
+    const local = [...le(0x04034b50, 4), ...le(45, 2), ...le(0, 2), ...le(0, 2), ...le(0, 4), ...le(crc, 4), ...le(0xffffffff, 4), ...le(0xffffffff, 4)];
+    local.push(...le(nameBytes.length, 2), ...le(0, 2), ...nameBytes);
+    pieces.push([offset, Uint8Array.from(local)]);
+    if (data !== undefined) pieces.push([offset + local.length, data]);
+    central.push(...le(0x02014b50, 4), ...le(45, 2), ...le(45, 2), ...le(0, 2), ...le(0, 2), ...le(0, 4), ...le(crc, 4));
+    central.push(...le(0xffffffff, 4), ...le(0xffffffff, 4), ...le(nameBytes.length, 2), ...le(28, 2), ...le(0, 2), ...le(0, 2), ...le(0, 2));
+    central.push(...le(0, 4), ...le(0xffffffff, 4), ...nameBytes);
+    central.push(...le(0x0001, 2), ...le(24, 2), ...le(size, 8), ...le(size, 8), ...le(offset, 8));
+    offset += local.length + size;
+  }
+  const directoryOffset = offset;
+  const record = directoryOffset + central.length;
+  const tail = [...central];
+  tail.push(...le(0x06064b50, 4), ...le(44, 8), ...le(45, 2), ...le(45, 2), ...le(0, 4), ...le(0, 4));
+  tail.push(...le(entries.length, 8), ...le(entries.length, 8), ...le(central.length, 8), ...le(directoryOffset, 8));
+  tail.push(...le(0x07064b50, 4), ...le(0, 4), ...le(record, 8), ...le(1, 4));
+  tail.push(...le(0x06054b50, 4), ...le(0, 2), ...le(0, 2), ...le(0xffff, 2), ...le(0xffff, 2), ...le(0xffffffff, 4), ...le(0xffffffff, 4), ...le(0, 2));
+  pieces.push([directoryOffset, Uint8Array.from(tail)]);
+  return { size: directoryOffset + tail.length, pieces };
+}

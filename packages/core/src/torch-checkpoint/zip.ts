@@ -15,10 +15,32 @@ export interface ZipEntry {
   readonly crc32: number;
 }
 
-export interface ZipArchive {
-  readonly entries: ReadonlyMap<string, ZipEntry>;
-  /** The entry's bytes (a view into the archive), after checking its CRC-32 unless told not to. */
-  read(name: string, options?: { readonly verify?: boolean }): Uint8Array;
+/** One positioned read a parser asks for: `length` bytes from byte `offset` of the file. */
+export interface RangeRequest {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * A parser written once for bytes in memory and for a file read by ranges: it yields each range it
+ * needs and is handed that range's bytes (fewer at the end of the file). `runSync` serves it from a
+ * Uint8Array (views, no copies), `runAsync` from a positioned reader such as a storage's `readRange`.
+ */
+export type RangeReads<T> = Generator<RangeRequest, T, Uint8Array>;
+
+export function runSync<T>(bytes: Uint8Array, reads: RangeReads<T>): T {
+  let step = reads.next();
+  while (step.done !== true) {
+    const { offset, length } = step.value;
+    step = reads.next(bytes.subarray(Math.min(offset, bytes.length), Math.min(offset + length, bytes.length)));
+  }
+  return step.value;
+}
+
+export async function runAsync<T>(read: (offset: number, length: number) => Promise<Uint8Array>, reads: RangeReads<T>): Promise<T> {
+  let step = reads.next();
+  while (step.done !== true) step = reads.next(await read(step.value.offset, step.value.length));
+  return step.value;
 }
 
 const SIG_LOCAL = 0x04034b50;
@@ -36,6 +58,8 @@ const ZIP64_EXTRA = 0x0001;
 const FLAG_ENCRYPTED = 0x0001;
 const FLAG_STRONG_ENCRYPTION = 0x0040;
 const METHOD_STORED = 0;
+/** Entries larger than this are read (and their CRC-32 computed) a piece at a time. */
+const CHUNK = 16 * 2 ** 20;
 
 const corrupt = errors.torchCheckpointCorrupt;
 const unsupported = (detail: string) => errors.torchCheckpointUnsupported(detail);
@@ -45,35 +69,57 @@ export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
-export function readZip(bytes: Uint8Array): ZipArchive {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const u16 = (at: number) => view.getUint16(at, true);
-  const u32 = (at: number) => view.getUint32(at, true);
-  const u64 = (at: number, what: string) => {
-    const value = view.getBigUint64(at, true);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(`${what} is ${value}, beyond any file this reader can hold`);
-    return Number(value);
-  };
+/** A range the parser cannot do without; a short answer means the file was cut (or shrank while being read). */
+function* need(offset: number, length: number, what: string): RangeReads<Uint8Array> {
+  const bytes = yield { offset, length };
+  if (bytes.length < length) throw corrupt(`${what} (${length} bytes at byte ${offset}) is cut short at byte ${offset + bytes.length} (truncated, or the file shrank while it was read)`);
+  return bytes;
+}
 
-  const end = findEndRecord(bytes, view);
-  if (u16(end + 4) !== 0 || u16(end + 6) !== 0 || u16(end + 8) !== u16(end + 10)) {
+const dataView = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+function u64(view: DataView, at: number, what: string): number {
+  const value = view.getBigUint64(at, true);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(`${what} is ${value}, beyond any file this reader can hold`);
+  return Number(value);
+}
+
+/**
+ * The entries of a ZIP archive of `size` bytes, from its end records, central directory and local
+ * headers alone (read by ranges from the end of the file; no entry's data is read). Every size and
+ * offset is checked against the file.
+ */
+export function* readZipDirectory(size: number): RangeReads<Map<string, ZipEntry>> {
+  if (size < END_SIZE) throw corrupt(`the file is ${size} bytes, too short for a ZIP archive`);
+  const tailStart = Math.max(0, size - END_SIZE - MAX_COMMENT);
+  const tail = yield* need(tailStart, size - tailStart, 'the end of the archive');
+  const tailView = dataView(tail);
+  const endAt = findEndRecord(tail, tailView);
+  const end = tailStart + endAt;
+  const e16 = (at: number) => tailView.getUint16(endAt + at, true);
+  const e32 = (at: number) => tailView.getUint32(endAt + at, true);
+  if (e16(4) !== 0 || e16(6) !== 0 || e16(8) !== e16(10)) {
     throw unsupported('a multi-volume ZIP archive');
   }
-  let count = u16(end + 10);
-  let directorySize = u32(end + 12);
-  let directoryOffset = u32(end + 16);
+  let count = e16(10);
+  let directorySize = e32(12);
+  let directoryOffset = e32(16);
   let directoryLimit = end;
   if (count === 0xffff || directorySize === 0xffffffff || directoryOffset === 0xffffffff) {
     // ZIP64: the locator sits just before the classic record and points at the ZIP64 record.
     const locator = end - LOCATOR64_SIZE;
-    if (locator < 0 || u32(locator) !== SIG_LOCATOR64) throw corrupt('the ZIP64 end-of-central-directory locator is missing');
-    if (u32(locator + 4) !== 0 || u32(locator + 16) !== 1) throw unsupported('a multi-volume ZIP64 archive');
-    const record = u64(locator + 8, 'the ZIP64 end record offset');
-    if (record + END64_SIZE > locator || u32(record) !== SIG_END64) throw corrupt('the ZIP64 end-of-central-directory record is missing');
-    if (u32(record + 16) !== 0 || u32(record + 20) !== 0) throw unsupported('a multi-volume ZIP64 archive');
-    count = u64(record + 32, 'the ZIP64 entry count');
-    directorySize = u64(record + 40, 'the ZIP64 central directory size');
-    directoryOffset = u64(record + 48, 'the ZIP64 central directory offset');
+    if (locator < 0) throw corrupt('the ZIP64 end-of-central-directory locator is missing');
+    const locatorView = dataView(yield* need(locator, LOCATOR64_SIZE, 'the ZIP64 end-of-central-directory locator'));
+    if (locatorView.getUint32(0, true) !== SIG_LOCATOR64) throw corrupt('the ZIP64 end-of-central-directory locator is missing');
+    if (locatorView.getUint32(4, true) !== 0 || locatorView.getUint32(16, true) !== 1) throw unsupported('a multi-volume ZIP64 archive');
+    const record = u64(locatorView, 8, 'the ZIP64 end record offset');
+    if (record + END64_SIZE > locator) throw corrupt('the ZIP64 end-of-central-directory record is missing');
+    const recordView = dataView(yield* need(record, END64_SIZE, 'the ZIP64 end-of-central-directory record'));
+    if (recordView.getUint32(0, true) !== SIG_END64) throw corrupt('the ZIP64 end-of-central-directory record is missing');
+    if (recordView.getUint32(16, true) !== 0 || recordView.getUint32(20, true) !== 0) throw unsupported('a multi-volume ZIP64 archive');
+    count = u64(recordView, 32, 'the ZIP64 entry count');
+    directorySize = u64(recordView, 40, 'the ZIP64 central directory size');
+    directoryOffset = u64(recordView, 48, 'the ZIP64 central directory offset');
     directoryLimit = record;
   }
   if (directoryOffset + directorySize > directoryLimit) {
@@ -81,12 +127,17 @@ export function readZip(bytes: Uint8Array): ZipArchive {
   }
   if (count * CENTRAL_SIZE > directorySize) throw corrupt(`${count} entries cannot fit a ${directorySize}-byte central directory`);
 
+  const directory = yield* need(directoryOffset, directorySize, 'the central directory');
+  const view = dataView(directory);
+  // Offsets into `directory`; messages give them as bytes of the file.
+  const u16 = (at: number) => view.getUint16(at, true);
+  const u32 = (at: number) => view.getUint32(at, true);
   const entries = new Map<string, ZipEntry>();
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  let at = directoryOffset;
-  const directoryEnd = directoryOffset + directorySize;
+  let at = 0;
+  const directoryEnd = directorySize;
   for (let i = 0; i < count; i++) {
-    if (at + CENTRAL_SIZE > directoryEnd || u32(at) !== SIG_CENTRAL) throw corrupt(`central directory entry ${i} at byte ${at} is malformed`);
+    if (at + CENTRAL_SIZE > directoryEnd || u32(at) !== SIG_CENTRAL) throw corrupt(`central directory entry ${i} at byte ${directoryOffset + at} is malformed`);
     const flags = u16(at + 8);
     const method = u16(at + 10);
     const crc = u32(at + 16);
@@ -101,7 +152,7 @@ export function readZip(bytes: Uint8Array): ZipArchive {
     if (next > directoryEnd) throw corrupt(`central directory entry ${i} runs past the directory`);
     let name: string;
     try {
-      name = decoder.decode(bytes.subarray(at + CENTRAL_SIZE, at + CENTRAL_SIZE + nameLength));
+      name = decoder.decode(directory.subarray(at + CENTRAL_SIZE, at + CENTRAL_SIZE + nameLength));
     } catch {
       throw corrupt(`central directory entry ${i} has a name that is not UTF-8`);
     }
@@ -115,7 +166,7 @@ export function readZip(bytes: Uint8Array): ZipArchive {
         let p = e + 4;
         const take64 = (what: string) => {
           if (p + 8 > dataEnd) throw corrupt(`entry ${JSON.stringify(name)} has a short ZIP64 extra field`);
-          const value = u64(p, `${what} of ${JSON.stringify(name)}`);
+          const value = u64(view, p, `${what} of ${JSON.stringify(name)}`);
           p += 8;
           return value;
         };
@@ -136,35 +187,64 @@ export function readZip(bytes: Uint8Array): ZipArchive {
     if (compressedSize !== size) throw corrupt(`${where} is stored but declares ${compressedSize} compressed and ${size} uncompressed bytes`);
     if (entries.has(name)) throw corrupt(`${where} appears twice`);
 
-    if (localOffset + LOCAL_SIZE > directoryOffset || u32(localOffset) !== SIG_LOCAL) {
-      throw corrupt(`${where}: no local header at byte ${localOffset}`);
-    }
-    const dataOffset = localOffset + LOCAL_SIZE + u16(localOffset + 26) + u16(localOffset + 28);
+    if (localOffset + LOCAL_SIZE > directoryOffset) throw corrupt(`${where}: no local header at byte ${localOffset}`);
+    const local = dataView(yield* need(localOffset, LOCAL_SIZE, `the local header of ${where}`));
+    if (local.getUint32(0, true) !== SIG_LOCAL) throw corrupt(`${where}: no local header at byte ${localOffset}`);
+    const dataOffset = localOffset + LOCAL_SIZE + local.getUint16(26, true) + local.getUint16(28, true);
     if (dataOffset + size > directoryOffset) {
       throw corrupt(`${where} declares ${size} bytes at byte ${dataOffset}, past the ${directoryOffset} bytes of entry data (truncated?)`);
     }
     entries.set(name, Object.freeze({ name, dataOffset, size, crc32: crc }));
     at = next;
   }
-
-  return {
-    entries,
-    read(name, options = {}) {
-      const entry = entries.get(name);
-      if (entry === undefined) throw corrupt(`the archive has no entry ${JSON.stringify(name)}`);
-      const data = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.size);
-      if ((options.verify ?? true) && crc32(data) !== entry.crc32) throw corrupt(`entry ${JSON.stringify(name)} fails its CRC-32 check`);
-      return data;
-    },
-  };
+  return entries;
 }
 
-/** The classic end-of-central-directory record: the last "PK\x05\x06" whose comment ends the file. */
-function findEndRecord(bytes: Uint8Array, view: DataView): number {
-  if (bytes.length < END_SIZE) throw corrupt(`the file is ${bytes.length} bytes, too short for a ZIP archive`);
-  const lowest = Math.max(0, bytes.length - END_SIZE - MAX_COMMENT);
-  for (let at = bytes.length - END_SIZE; at >= lowest; at--) {
-    if (view.getUint32(at, true) === SIG_END && at + END_SIZE + view.getUint16(at + 20, true) === bytes.length) return at;
+export interface ReadZipEntryOptions {
+  /** Check the CRC-32 of the whole entry (default true), whatever part of it is returned. */
+  readonly verify?: boolean;
+  /** The part of the entry wanted: `length` bytes from byte `start` of its data (default: all of it). */
+  readonly start?: number;
+  readonly length?: number;
+}
+
+/**
+ * Bytes of an entry (a view of the input when read from memory). With `verify`, the whole entry
+ * passes through its CRC-32 check first: an entry over 16 MiB is read a piece at a time, and only
+ * the part asked for is kept, so checking a multi-gigabyte entry never holds it whole.
+ */
+export function* readZipEntry(entry: ZipEntry, options: ReadZipEntryOptions = {}): RangeReads<Uint8Array> {
+  const start = options.start ?? 0;
+  const length = options.length ?? entry.size - start;
+  const where = `entry ${JSON.stringify(entry.name)}`;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 0 || start + length > entry.size) {
+    throw corrupt(`${where} has ${entry.size} bytes; bytes ${start}…${start + length} of it were asked for`);
+  }
+  if (!(options.verify ?? true)) return yield* need(entry.dataOffset + start, length, where);
+  const failed = () => corrupt(`${where} fails its CRC-32 check`);
+  if (entry.size <= CHUNK) {
+    const data = yield* need(entry.dataOffset, entry.size, where);
+    if (crc32(data) !== entry.crc32) throw failed();
+    return data.subarray(start, start + length);
+  }
+  const out = new Uint8Array(length);
+  let crc = 0;
+  for (let at = 0; at < entry.size; at += CHUNK) {
+    const chunk = yield* need(entry.dataOffset + at, Math.min(CHUNK, entry.size - at), where);
+    crc = crc32(chunk, crc);
+    // The part of [start, start + length) this piece holds.
+    const from = Math.max(start, at);
+    const to = Math.min(start + length, at + chunk.length);
+    if (from < to) out.set(chunk.subarray(from - at, to - at), from - start);
+  }
+  if (crc !== entry.crc32) throw failed();
+  return out;
+}
+
+/** The classic end-of-central-directory record in the file's last bytes `tail`: the last "PK\x05\x06" whose comment ends the file. */
+function findEndRecord(tail: Uint8Array, view: DataView): number {
+  for (let at = tail.length - END_SIZE; at >= 0; at--) {
+    if (view.getUint32(at, true) === SIG_END && at + END_SIZE + view.getUint16(at + 20, true) === tail.length) return at;
   }
   throw corrupt('no end-of-central-directory record (truncated?)');
 }

@@ -1,12 +1,34 @@
 import { NATIVE_BUILD_HINT, type NativeAddonStatus } from '@cdm/backend-node';
 
 /**
- * The cost of training without the native kernels, from BENCHMARKS.md (2-core machine, batch 16,
- * 32×32): a training step of @cdm/unet's tiny-32 takes 9 626 ms on wasm alone against 1 130 ms
- * with the native kernels on 2 threads (8.5×); the reduced U-Net 3 642 ms against 711 ms (5.1×).
+ * The measurement behind the warning: the last run of `npm run bench -w @cdm/backend-node` that
+ * timed the wasm backend both with and without the native kernels (the default run does both;
+ * `--wasm-alone no` skips the run without them). Its BENCHMARKS.md is in the repository's history
+ * at `commit`; @cdm/backend-node's README ("Training without the native kernels") states the same
+ * figures with their source, and native-warning.test.ts checks all three agree. Batch 16, 32×32,
+ * best of 3; wasm alone runs one thread (its default), the native kernels every core (theirs).
+ * After a new measurement, set `commit` to undefined while the figures are those of the working
+ * tree's BENCHMARKS.md, then to the commit that records them.
  */
-export const NATIVE_SLOWDOWN = '5–8.5×';
-const MEASURED = 'BENCHMARKS.md: a tiny-32 U-Net training step takes 9.6 s on wasm alone, 1.1 s with the native kernels on 2 threads';
+export const NATIVE_MEASUREMENT = {
+  commit: '32da3e6' as string | undefined,
+  date: '2026-11-24',
+  machine: 'Intel Xeon with AVX-512, 2 cores',
+  /** Training-step times in ms. */
+  tiny32: { wasmAlone1Thread: 9626, native1Thread: 1689, native2Threads: 1130 },
+  reducedUNet: { wasmAlone1Thread: 3642, native1Thread: 973, native2Threads: 711 },
+} as const;
+
+const ratio = (net: { wasmAlone1Thread: number; native2Threads: number }) => net.wasmAlone1Thread / net.native2Threads;
+const ratios = [ratio(NATIVE_MEASUREMENT.tiny32), ratio(NATIVE_MEASUREMENT.reducedUNet)];
+
+/** The slowdown without the native kernels, wasm alone against native kernels at their defaults on 2 cores: '5.1–8.5×'. */
+export const NATIVE_SLOWDOWN = `${Math.min(...ratios).toFixed(1)}–${Math.max(...ratios).toFixed(1)}×`;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const MEASURED =
+  `a tiny-32 U-Net training step took ${seconds(NATIVE_MEASUREMENT.tiny32.wasmAlone1Thread)} on wasm alone, ` +
+  `${seconds(NATIVE_MEASUREMENT.tiny32.native2Threads)} with the native kernels on 2 threads, measured ${NATIVE_MEASUREMENT.date} on 2 cores: ` +
+  '@cdm/backend-node README, "Training without the native kernels"';
 
 /** How to let each package manager run @cdm/backend-node's install script, which builds the kernels. */
 export const NATIVE_FIX =

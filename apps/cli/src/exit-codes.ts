@@ -22,7 +22,7 @@ export const EXIT_CODES = {
   unavailable: 8,
   /** Another process holds the run directory (`cdm train` running there already). */
   locked: 9,
-  /** The file system refused: disk full, read-only, permission denied, or a file where a directory must be. Files already there are unchanged. */
+  /** The file system refused: disk full, read-only, permission denied, a file where a directory must be, or an I/O error (a failing disk or mount). Files already there are unchanged. */
   fileSystem: 10,
 } as const;
 
@@ -50,6 +50,7 @@ export const EXIT_CODE_OF: Readonly<Record<CdmErrorCode, ExitCode>> = {
   CDM_READ_ONLY_FILE_SYSTEM: EXIT_CODES.fileSystem,
   CDM_PERMISSION_DENIED: EXIT_CODES.fileSystem,
   CDM_PATH_CONFLICT: EXIT_CODES.fileSystem,
+  CDM_IO_ERROR: EXIT_CODES.fileSystem,
   CDM_CHECKPOINT_MISMATCH: EXIT_CODES.usage,
   CDM_TRAINING_DIVERGED: EXIT_CODES.diverged,
   CDM_CLASS_MISMATCH: EXIT_CODES.usage,

@@ -36,7 +36,8 @@ export function reportError(error: unknown): ReportedError {
   }
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof errno === 'string') {
-    // A file-system condition that escaped the storage layer (full disk, read-only, permissions, a file in the way).
+    // A file-system condition that escaped the storage layer (full disk, read-only, permissions, a file
+    // in the way, EIO from a failing disk or mount: CDM_IO_ERROR, exit 10).
     const coded = fileSystemError(error, (error as NodeJS.ErrnoException).path ?? 'a file');
     if (isCdmError(coded)) return reportError(coded);
   }

@@ -25,6 +25,7 @@ export type CdmErrorCode =
   | 'CDM_READ_ONLY_FILE_SYSTEM'
   | 'CDM_PERMISSION_DENIED'
   | 'CDM_PATH_CONFLICT'
+  | 'CDM_IO_ERROR'
   // @cdm/unet
   | 'CDM_CHECKPOINT_MISMATCH'
   // @cdm/cascade
@@ -207,6 +208,25 @@ export const errors = {
   /** EEXIST / ENOTDIR / EISDIR on a write: a file stands where a directory must be, or the other way round. */
   pathConflict(path: string, detail: string) {
     return new CdmError('CDM_PATH_CONFLICT', `Cannot write ${path}: ${detail}`, 'Choose another path, or move what is in the way');
+  },
+
+  /**
+   * EIO / ESTALE / ETIMEDOUT: the device or the mount failed (a dying disk, a network file system
+   * that went away). Nothing about the path is wrong; the same command may work once the file
+   * system is healthy. `errno` is the system's code, named in the message.
+   */
+  ioError(path: string, action: 'read' | 'write', errno: string) {
+    const what =
+      errno === 'ESTALE'
+        ? 'the file handle went stale (ESTALE: the network file system lost track of the file)'
+        : errno === 'ETIMEDOUT'
+          ? 'the file system timed out (ETIMEDOUT)'
+          : `input/output error (${errno}: the device or the mount failed)`;
+    return new CdmError(
+      'CDM_IO_ERROR',
+      `Cannot ${action} ${path}: ${what}`,
+      'Check the disk or the mount (dmesg; for a network file system, its server and connection), then run the same command again: files written before are unchanged, and a training run resumes from its last checkpoint',
+    );
   },
 
   // --- @cdm/unet ---

@@ -32,10 +32,30 @@ describe('fileSystemError', () => {
     expect(isCdmError(fileSystemError(errno('EISDIR', 'rename'), '/d'), 'CDM_PATH_CONFLICT')).toBe(true);
   });
 
+  it('EIO and ESTALE (a failing disk or mount) are CDM_IO_ERROR, saying to check the mount and run again; ETIMEDOUT only from a file system', () => {
+    const eio = fileSystemError(errno('EIO', 'read'), '/data/cifar/data_batch_1.bin');
+    expect(isCdmError(eio, 'CDM_IO_ERROR')).toBe(true);
+    expect((eio as Error).message).toBe(
+      'Cannot read /data/cifar/data_batch_1.bin: input/output error (EIO: the device or the mount failed). Check the disk or the mount (dmesg; for a network file system, its server and connection), then run the same command again: files written before are unchanged, and a training run resumes from its last checkpoint [CDM_IO_ERROR]',
+    );
+    expect((fileSystemError(errno('EIO', 'fsync'), '/runs/a/state.json') as Error).message).toMatch(/^Cannot write \/runs\/a\/state\.json: input\/output error \(EIO/);
+    expect((fileSystemError(errno('EIO', 'write'), '/x', 'read') as Error).message).toMatch(/^Cannot read \/x:/); // the caller's action wins
+    expect((fileSystemError(errno('ESTALE', 'open'), '/nfs/x', 'read') as Error).message).toMatch(/^Cannot read \/nfs\/x: the file handle went stale \(ESTALE: .*\[CDM_IO_ERROR\]$/);
+    // ETIMEDOUT: a file-system call (an action, or a path on the error) is CDM_IO_ERROR; a socket's is left alone.
+    expect((fileSystemError(errno('ETIMEDOUT', 'read'), '/nfs/x', 'read') as Error).message).toMatch(/^Cannot read \/nfs\/x: the file system timed out \(ETIMEDOUT\).*\[CDM_IO_ERROR\]$/);
+    expect(isCdmError(fileSystemError(Object.assign(errno('ETIMEDOUT', 'open'), { path: '/nfs/x' }), '/nfs/x'), 'CDM_IO_ERROR')).toBe(true);
+    const socket = Object.assign(errno('ETIMEDOUT', 'connect'), { address: '10.0.0.1', port: 6379 });
+    expect(fileSystemError(socket, 'a file')).toBe(socket);
+    const bare = errno('ETIMEDOUT', 'read');
+    expect(fileSystemError(bare, 'a file')).toBe(bare);
+  });
+
   it('keeps the cause, and leaves other errors (and ENOTDIR on a read) alone', () => {
     const cause = errno('ENOSPC', 'write');
     expect((fileSystemError(cause, '/x') as Error).cause).toBe(cause);
-    const other = errno('EIO', 'read');
+    const io = errno('EIO', 'read');
+    expect((fileSystemError(io, '/x') as Error).cause).toBe(io);
+    const other = errno('ECONNRESET', 'read');
     expect(fileSystemError(other, '/x')).toBe(other);
     const missing = errno('ENOTDIR', 'open');
     expect(fileSystemError(missing, '/x', 'read')).toBe(missing);

@@ -8,12 +8,16 @@ const WRITING_CALLS = new Set(['mkdir', 'rename', 'write', 'link', 'symlink', 'u
 /**
  * A Node file-system error as the coded error that says what to do: ENOSPC/EDQUOT → CDM_DISK_FULL,
  * EROFS → CDM_READ_ONLY_FILE_SYSTEM, EACCES/EPERM → CDM_PERMISSION_DENIED, and on a write
- * EEXIST/ENOTDIR/EISDIR → CDM_PATH_CONFLICT. Anything else (ENOENT included, which callers
- * report as not found in their own words) is returned unchanged. `action` says whether the caller
- * was reading or writing; without it the failed system call decides.
+ * EEXIST/ENOTDIR/EISDIR → CDM_PATH_CONFLICT, and EIO/ESTALE (a failing disk, a network file system
+ * that went away) → CDM_IO_ERROR. ETIMEDOUT is CDM_IO_ERROR only when it is known to come from the
+ * file system (`action` given, or the error names a `path` and no network `address`), since sockets
+ * time out with the same code. Anything else (ENOENT included, which callers report as not found in
+ * their own words) is returned unchanged. `action` says whether the caller was reading or writing;
+ * without it the failed system call decides.
  */
 export function fileSystemError(error: unknown, path: string, action?: 'read' | 'write'): unknown {
   const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  const fromFileSystem = action !== undefined || (typeof (error as NodeJS.ErrnoException | undefined)?.path === 'string' && !('address' in (error as object)));
   const writing = action === undefined ? syscall !== undefined && WRITING_CALLS.has(syscall) : action === 'write';
   const coded = (() => {
     switch (code) {
@@ -30,6 +34,11 @@ export function fileSystemError(error: unknown, path: string, action?: 'read' | 
         return writing ? errors.pathConflict(path, 'a part of the path is a file, not a directory') : undefined;
       case 'EISDIR':
         return writing ? errors.pathConflict(path, 'it is a directory') : undefined;
+      case 'EIO':
+      case 'ESTALE':
+        return errors.ioError(path, writing ? 'write' : 'read', code);
+      case 'ETIMEDOUT':
+        return fromFileSystem ? errors.ioError(path, writing ? 'write' : 'read', code) : undefined;
       default:
         return undefined;
     }

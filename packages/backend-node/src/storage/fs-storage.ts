@@ -16,8 +16,9 @@ import { fileSystemError, makeDirectories, withFileSystemErrors } from './fs-err
  * temporary file named `.<name>.<random>.tmp` behind (`removeStaleTemporaryFiles` clears those).
  *
  * File-system conditions fail with coded errors naming the path: CDM_NOT_FOUND (reads),
- * CDM_DISK_FULL, CDM_READ_ONLY_FILE_SYSTEM, CDM_PERMISSION_DENIED and CDM_PATH_CONFLICT (a file
- * where a directory must be); a failed write leaves the file it would have replaced unchanged.
+ * CDM_DISK_FULL, CDM_READ_ONLY_FILE_SYSTEM, CDM_PERMISSION_DENIED, CDM_PATH_CONFLICT (a file
+ * where a directory must be) and CDM_IO_ERROR (EIO: a failing disk or mount, on reads too); a failed
+ * write leaves the file it would have replaced unchanged.
  */
 export function fsStorage(root: string): Storage {
   const base = resolve(root);
@@ -59,8 +60,10 @@ export function fsStorage(root: string): Storage {
           options.onProgress?.(loaded, total);
         }
         return loaded === total ? bytes : bytes.subarray(0, loaded);
+      } catch (error) {
+        throw fileSystemError(error, full, 'read'); // EIO from a failing disk → CDM_IO_ERROR
       } finally {
-        await file.close();
+        await file.close().catch(() => {});
       }
     },
 
@@ -100,8 +103,10 @@ export function fsStorage(root: string): Storage {
           loaded += bytesRead;
         }
         return loaded === length ? bytes : bytes.subarray(0, loaded);
+      } catch (error) {
+        throw fileSystemError(error, full, 'read');
       } finally {
-        await file.close();
+        await file.close().catch(() => {});
       }
     },
 

@@ -28,6 +28,12 @@ beforeAll(async () => {
         };
       });
     },
+    '/models/demo/ranged.bin': (request, response) => {
+      const match = /^bytes=(\d+)-(\d+)$/.exec(request.headers.range ?? '');
+      if (match === null) return void response.writeHead(200, { 'content-length': String(body.length) }).end(body);
+      const [start, end] = [Number(match[1]), Math.min(Number(match[2]), body.length - 1)];
+      response.writeHead(206, { 'content-length': String(end - start + 1), 'content-range': `bytes ${start}-${end}/${body.length}`, etag: '"r1"' }).end(body.subarray(start, end + 1));
+    },
     '/models/demo/truncated.bin': (_request, response) => {
       response.writeHead(200, { 'content-length': '5000' });
       response.write(body.subarray(0, 1000));
@@ -168,6 +174,14 @@ describe('fetchStorage', () => {
     const before = server.requests.length;
     await expect(storage.read('cascade.json', { signal: controller.signal })).rejects.toThrow(expect.objectContaining({ code: 'CDM_ABORTED' }));
     expect(server.requests.length).toBe(before);
+  });
+
+  it('readRange sends Range over real HTTP and takes the 206 (no whole-file request)', async () => {
+    const storage = fetchStorage(`${server.url}models/demo/`, { cache: false, readWholeBelow: 0 });
+    const before = server.requests.length;
+    expect(sameBytes(await storage.readRange!('ranged.bin', 1000, 5000), body.subarray(1000, 6000))).toBe(true);
+    expect(sameBytes(await storage.readRange!('ranged.bin', body.length - 10, 100), body.subarray(-10))).toBe(true);
+    expect(server.requests.slice(before)).toEqual(['GET /models/demo/ranged.bin', 'GET /models/demo/ranged.bin']);
   });
 
   it('is read-only: write() rejects with CDM_READ_ONLY', async () => {

@@ -1,4 +1,4 @@
-import { isCdmError } from '@cdm/core';
+import { isCdmError, openSafetensors, toFloat32, writeSafetensors } from '@cdm/core';
 import { describe, expect, it } from 'vitest';
 import { commonRootFolder, fileStorage } from './file-storage';
 
@@ -71,5 +71,29 @@ describe('commonRootFolder', () => {
     expect(commonRootFolder(['cascade.json', 'demo/config.json'])).toBe('');
     expect(commonRootFolder(['demo/x', 'demox/y'])).toBe('');
     expect(commonRootFolder([])).toBe('');
+  });
+});
+
+describe('fileStorage.readRange', () => {
+  it('slices the Blob: openSafetensors reads the header and one tensor, not the file', async () => {
+    const tensors = new Map(Array.from({ length: 8 }, (_, i) => [`t${i}`, { dtype: 'F32' as const, shape: [128, 128], data: new Float32Array(16384).fill(i) }] as const));
+    const bytes = writeSafetensors(tensors);
+    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>]);
+    const sliced: number[] = [];
+    const slice = blob.slice.bind(blob);
+    blob.slice = (start?: number, end?: number) => {
+      const part = slice(start, end);
+      sliced.push(part.size);
+      return part;
+    };
+    blob.stream = () => expect.unreachable('the file is never read whole');
+    const storage = fileStorage(new Map([['demo/big.safetensors', blob]]));
+    const source = await openSafetensors(storage, 'big.safetensors');
+    expect(toFloat32(await source.read('t5'))[0]).toBe(5);
+    expect(sliced.reduce((a, b) => a + b, 0)).toBeLessThan(bytes.length / 4); // 64 KiB of 512 KiB, plus the header
+    expect(await storage.readRange!('big.safetensors', bytes.length - 2, 10)).toEqual(bytes.slice(-2));
+    expect(await storage.readRange!('big.safetensors', bytes.length + 5, 10)).toEqual(new Uint8Array(0));
+    await expect(storage.readRange!('missing.bin', 0, 1)).rejects.toThrow(expect.objectContaining({ code: 'CDM_NOT_FOUND' }));
+    await expect(storage.readRange!('big.safetensors', 0, -1)).rejects.toThrow(expect.objectContaining({ code: 'CDM_INVALID_ARGUMENT' }));
   });
 });

@@ -14,7 +14,8 @@ export interface FileStorage extends Storage {
  * A read-only `Storage` over user-chosen files. Each File is keyed by `webkitRelativePath` when the
  * browser set it (a chosen or dropped folder), else by its `name`; a Map supplies its own paths.
  * Paths are matched relative to the folder all files lie in (the chosen or dropped folder), so for a dropped `demo/` folder
- * both `cascade.json` and `demo/cascade.json` name `demo/cascade.json`. `write` rejects with
+ * both `cascade.json` and `demo/cascade.json` name `demo/cascade.json`. `readRange` slices the
+ * Blob (`blob.slice(a, b)`), so a large weights file is never read whole. `write` rejects with
  * CDM_READ_ONLY.
  */
 export function fileStorage(files: ChosenFiles): FileStorage {
@@ -46,6 +47,13 @@ export function fileStorage(files: ChosenFiles): FileStorage {
       if (blob === undefined) throw errors.notFound(path, `${where} (${byPath.size} file${byPath.size === 1 ? '' : 's'})`);
       const body = new Response(blob.stream(), { headers: { 'content-length': String(blob.size) } });
       return readBody(body, { signal: options.signal, onProgress: options.onProgress, what: path });
+    },
+    async readRange(path: string, offset: number, length: number) {
+      if (!Number.isSafeInteger(offset) || offset < 0) throw errors.invalidArgument('offset', 'a non-negative integer', offset);
+      if (!Number.isSafeInteger(length) || length < 0) throw errors.invalidArgument('length', 'a non-negative integer', length);
+      const blob = find(path);
+      if (blob === undefined) throw errors.notFound(path, `${where} (${byPath.size} file${byPath.size === 1 ? '' : 's'})`);
+      return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
     },
     async write(path: string) {
       throw errors.readOnly(where, path);

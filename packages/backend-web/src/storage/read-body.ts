@@ -5,6 +5,8 @@ export interface ReadBodyOptions {
   readonly onProgress?: ((loaded: number, total: number | undefined) => void) | undefined;
   /** Names the resource in an abort error ("Reading <what>"). */
   readonly what: string;
+  /** Stops reading (cancelling the body) once more than `bytes` arrive, and throws `error()`. */
+  readonly limit?: { readonly bytes: number; readonly error: () => Error } | undefined;
 }
 
 /**
@@ -25,12 +27,13 @@ export function announcedLength(response: Response): number | undefined {
  * Aborting `signal` cancels the stream and rejects with CDM_ABORTED.
  */
 export async function readBody(response: Response, options: ReadBodyOptions): Promise<Uint8Array> {
-  const { signal, onProgress, what } = options;
+  const { signal, onProgress, what, limit } = options;
   if (signal?.aborted) throw errors.aborted(`Reading ${what}`);
   const announced = announcedLength(response);
   const body = response.body;
   if (body === null) {
     const bytes = new Uint8Array(await response.arrayBuffer());
+    if (limit !== undefined && bytes.length > limit.bytes) throw limit.error();
     onProgress?.(bytes.length, bytes.length);
     return bytes;
   }
@@ -52,6 +55,10 @@ export async function readBody(response: Response, options: ReadBodyOptions): Pr
       if (result.done) break;
       chunks.push(result.value);
       loaded += result.value.length;
+      if (limit !== undefined && loaded > limit.bytes) {
+        void reader.cancel().catch(() => {});
+        throw limit.error();
+      }
       // A body longer than announced (a misconfigured server) stops claiming a total.
       onProgress?.(loaded, announced !== undefined && loaded <= announced ? announced : undefined);
     }

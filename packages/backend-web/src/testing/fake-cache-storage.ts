@@ -1,6 +1,7 @@
 /**
  * Test-only: an in-memory CacheStorage with the part of the Cache API fetchStorage uses
- * (open, match, put), keeping bodies as bytes. `puts` counts stored responses.
+ * (open, match, put, keys, delete), keeping bodies as bytes. `puts` counts stored responses, and
+ * `put` refuses a 206 as the real Cache API does.
  */
 export function fakeCacheStorage(): CacheStorage & { readonly names: () => string[]; puts: number } {
   const caches = new Map<string, Map<string, { body: Uint8Array; init: ResponseInit }>>();
@@ -16,7 +17,14 @@ export function fakeCacheStorage(): CacheStorage & { readonly names: () => strin
           const hit = store.get(String(request instanceof Request ? request.url : request));
           return hit === undefined ? undefined : new Response(hit.body.slice(), hit.init);
         },
+        async keys() {
+          return [...store.keys()].map((url) => new Request(url));
+        },
+        async delete(request: RequestInfo | URL) {
+          return store.delete(String(request instanceof Request ? request.url : request));
+        },
         async put(request: RequestInfo | URL, response: Response) {
+          if (response.status === 206) throw new TypeError("Failed to execute 'put' on 'Cache': Partial response (status code 206) is unsupported");
           const body = new Uint8Array(await response.arrayBuffer());
           store.set(String(request instanceof Request ? request.url : request), { body, init: { status: response.status, headers: Object.fromEntries(response.headers) } });
           storage.puts += 1;

@@ -3,7 +3,7 @@
  * tests run as root, as CI does; skipped with a message otherwise). Each case asserts the exit
  * status, the coded error and that no file that was there changed.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cpuBackend, pngCodec } from '@cdm/backend-node';
 import { createAdmUnet, saveUnet } from '@cdm/unet';
@@ -100,5 +100,33 @@ describe.skipIf(typeof mounted === 'string')('fault injection: full disk and rea
       fs.remount('rw');
     }
     expect((await readdir(fs.dir)).includes('runs')).toBe(true);
+  });
+});
+
+/** Permissions bind everyone but root (CI runs as root, so this case runs on a developer's machine as a plain user). */
+const permissionsSkip =
+  process.platform === 'win32' ? 'POSIX permissions (chmod) are not Windows ACLs' : process.getuid?.() === 0 ? 'root ignores file permissions (run the tests as a plain user to include it)' : undefined;
+if (permissionsSkip !== undefined) console.warn(`fault injection: skipping the permission-denied case: ${permissionsSkip}`);
+
+describe.skipIf(permissionsSkip !== undefined)('fault injection: a directory without write permission (not root)', () => {
+  it('cdm sample --out / --out-dir into a directory of mode 0o500 exit 10 with CDM_PERMISSION_DENIED; its files stay as they were', async () => {
+    await cpuBackend().init();
+    const work = await tempDir('cdm-faults-perm-');
+    const manifest = await writeMicroCascade(work);
+    const locked = join(work, 'read-only');
+    const out = join(locked, 'samples.png');
+    const first = await cdm(['sample', manifest, '--n', '2', '--steps', '1', '--out', out, '--out-dir', locked, '--backend', 'tfjs-cpu']);
+    expect(first.code, first.stderr).toBe(0);
+    const before = await fileHashes(locked);
+    await chmod(locked, 0o500);
+    try {
+      const sampled = await cdm(['sample', manifest, '--n', '2', '--seed', '9', '--steps', '1', '--out', out, '--backend', 'tfjs-cpu']);
+      expectFailure(sampled, EXIT_CODES.fileSystem, 'CDM_PERMISSION_DENIED');
+      expect(sampled.stderr).toContain(locked);
+      expectFailure(await cdm(['sample', manifest, '--n', '2', '--seed', '9', '--steps', '1', '--out-dir', locked, '--no-grid', '--backend', 'tfjs-cpu']), EXIT_CODES.fileSystem, 'CDM_PERMISSION_DENIED');
+      expect(await expectUnchanged(locked, before)).toEqual([]); // no temporary file either
+    } finally {
+      await chmod(locked, 0o700);
+    }
   });
 });

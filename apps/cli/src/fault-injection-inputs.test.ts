@@ -1,12 +1,13 @@
 /**
  * Fault injection, part 2: inputs that used to be accepted silently or to crash — a path under a
- * file, concurrent writers, cascade.json and checkpoints that disagree with their networks, seeds
- * out of range, huge --n / --batch / batchSize, and a 3 GiB (sparse) safetensors file. Each case
- * asserts the exit status, the coded error and that no file that was there changed.
+ * file, concurrent writers, the temporary files killed writes leave, cascade.json and checkpoints
+ * that disagree with their networks, seeds out of range, huge --n / --batch / batchSize, and a 3 GiB
+ * (sparse) safetensors file. Each case asserts the exit status, the coded error and that no file
+ * that was there changed; each makes what it needs (they pass run one by one, with -t).
  */
-import { open, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cpuBackend, pngCodec } from '@cdm/backend-node';
+import { acquireRunLock, cpuBackend, pngCodec } from '@cdm/backend-node';
 import { readSafetensors, toFloat32, writeSafetensors } from '@cdm/core';
 import { createAdmUnet, saveUnet } from '@cdm/unet';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -51,13 +52,22 @@ describe('fault injection: paths and concurrent writers', () => {
     expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('a second cdm train in the same run directory exits 9 with CDM_RUN_LOCKED; stale temporary files are cleared at the start of a run', async () => {
+  it('a second cdm train in the same run directory exits 9 with CDM_RUN_LOCKED and leaves the first run\'s files as they were; stale temporary files are cleared at the start of a run', async () => {
     const config = await writeJson('locked.json', microBaseConfig({ runDir: 'runs/locked', training: { steps: 2, batchSize: 2, lr: 1e-3, seed: 7 } }));
     const runDir = join(dir, 'runs/locked');
-    await writeFile(join(dir, 'placeholder'), '');
     const [first, second] = await Promise.all([cdm(['train', config, ...cpu]), new Promise((done) => setTimeout(done, 50)).then(() => cdm(['train', config, ...cpu]))]);
     expect(first.code, first.stderr).toBe(0);
     expectFailure(second, EXIT_CODES.locked, 'CDM_RUN_LOCKED');
+    expect((await readJson(join(runDir, 'state.json'))).step).toBe(2); // the first run finished whole
+    // While a run holds the lock (here: this process, as a live `cdm train` would), a second one changes none of its files.
+    const held = await acquireRunLock(runDir, { command: 'cdm train locked.json' });
+    try {
+      const before = await fileHashes(runDir);
+      expectFailure(await cdm(['train', config, '--steps', '3', ...cpu]), EXIT_CODES.locked, 'CDM_RUN_LOCKED');
+      expect(await expectUnchanged(runDir, before)).toEqual([]);
+    } finally {
+      await held.release();
+    }
     // A write killed mid-way left its temporary file (an hour old); one being written now is not touched.
     const stale = join(runDir, 'checkpoints', '.model.safetensors.0123456789ab.tmp');
     const fresh = join(runDir, '.state.json.abcdefabcdef.tmp');
@@ -75,20 +85,72 @@ describe('fault injection: paths and concurrent writers', () => {
   });
 });
 
+describe('fault injection: temporary files that killed writes left', () => {
+  const hourAgo = () => Date.now() / 1000 - 3600;
+  /** Written a moment before this process started (or, in a long test run, 5 minutes ago): within TEMPORARY_FILE_GRACE_MS, so perhaps still being written. */
+  const justBefore = () => Math.max(performance.timeOrigin - 1000, Date.now() - 5 * 60_000) / 1000;
+
+  it('cdm train clears them in a stageDir outside the run directory too (the directory itself, ones untouched for 10 minutes)', async () => {
+    const config = await writeJson('staged.json', microBaseConfig({ runDir: 'runs/staged', stageDir: 'stages/staged', training: { steps: 2, batchSize: 2, lr: 1e-3, seed: 7 } }));
+    expect((await cdm(['train', config, ...cpu])).code).toBe(0);
+    const stageDir = join(dir, 'stages/staged');
+    const names = { stale: '.model.safetensors.0123456789ab.tmp', recent: '.ema.safetensors.abcdefabcdef.tmp', deeper: join('sub', '.stage.json.0123456789ab.tmp') };
+    await mkdir(join(stageDir, 'sub'));
+    for (const [key, name] of Object.entries(names)) {
+      await writeFile(join(stageDir, name), 'half');
+      const time = key === 'recent' ? justBefore() : hourAgo();
+      await utimes(join(stageDir, name), time, time);
+    }
+    const again = await cdm(['train', config, '--steps', '3', ...cpu]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('Removed 1 temporary file left by interrupted writes');
+    expect(await readdir(stageDir)).not.toContain(names.stale);
+    expect(await readdir(stageDir)).toContain(names.recent);
+    expect(await readdir(join(stageDir, 'sub'))).toEqual(['.stage.json.0123456789ab.tmp']);
+  });
+
+  it('cdm sample clears those of its own images in --out-dir, and no other file', async () => {
+    const outDir = join(dir, 'out-dir-stale');
+    await mkdir(join(outDir, 'sub'), { recursive: true });
+    const old = {
+      image: '.000-circle.png.0123456789ab.tmp', // an image write killed an hour ago: removed
+      users: '.notes.txt.0123456789ab.tmp', // the same pattern, but not a file cdm sample writes
+      deeper: join('sub', '.001.png.0123456789ab.tmp'), // not in --out-dir itself
+      plain: '003-star.png', // a finished image
+    };
+    for (const name of Object.values(old)) {
+      await writeFile(join(outDir, name), `${name} was here`);
+      await utimes(join(outDir, name), hourAgo(), hourAgo());
+    }
+    const recent = '.002-star.png.abcdefabcdef.tmp'; // perhaps another cdm sample writing now
+    await writeFile(join(outDir, recent), 'half');
+    await utimes(join(outDir, recent), justBefore(), justBefore());
+    const before = await fileHashes(outDir);
+    const sampled = await cdm(['sample', manifest, '--n', '2', '--steps', '1', '--out-dir', outDir, '--no-grid', ...cpu]);
+    expect(sampled.code, sampled.stderr).toBe(0);
+    expect(sampled.stdout).toContain('Removed 1 temporary file left by interrupted writes');
+    const after = await fileHashes(outDir);
+    expect(after.has(old.image)).toBe(false);
+    expect(await expectUnchanged(outDir, before, (path) => path === old.image)).toEqual(['000-circle.png', '001-square.png']);
+    expect(after.size).toBe(before.size - 1 + 2);
+  });
+});
+
 describe('fault injection: inconsistent cascades and checkpoints', () => {
   it('a cascade.json whose resolution or classes are not its networks\' exits 2 before sampling; nothing is written', async () => {
     const json = await readJson(manifest);
     const out = join(dir, 'never.png');
     const wrongResolution = await writeJson('cascade-res.json', { ...json, stages: [{ ...json.stages[0], resolution: 16 }, { ...json.stages[1], resolution: 32, lowResolution: 16 }] });
+    // The base network embeds 4 classes + the null class; 3 classes with null class 3 would guide towards class 3.
+    const wrongClasses = await writeJson('cascade-classes.json', { ...json, classNames: ['a', 'b', 'c'], stages: [{ ...json.stages[0], numClasses: 3, nullClass: 3 }, json.stages[1]] });
+    const before = await fileHashes(dir);
     const res = await cdm(['sample', wrongResolution, '--out', out, ...cpu]);
     expectFailure(res, EXIT_CODES.usage, 'CDM_INVALID_ARGUMENT');
     expect(res.stderr).toContain('resolution: expected 8, the resolution its network was built for, got 16');
-    // The base network embeds 4 classes + the null class; 3 classes with null class 3 would guide towards class 3.
-    const wrongClasses = await writeJson('cascade-classes.json', { ...json, classNames: ['a', 'b', 'c'], stages: [{ ...json.stages[0], numClasses: 3, nullClass: 3 }, json.stages[1]] });
     const classes = await cdm(['sample', wrongClasses, '--out', out, ...cpu]);
     expectFailure(classes, EXIT_CODES.usage, 'CDM_INVALID_ARGUMENT');
     expect(classes.stderr).toContain("fit the network's 5 class-embedding rows");
-    expect(await readdir(dir)).not.toContain('never.png');
+    expect(await expectUnchanged(dir, before)).toEqual([]); // no never.png, and nothing else changed
   });
 
   it('a checkpoint tensor stored as I32 over the same bytes, or an EMA tensor transposed, exits 2 with CDM_CHECKPOINT_MISMATCH; the run is untouched', async () => {
@@ -121,7 +183,12 @@ describe('fault injection: inconsistent cascades and checkpoints', () => {
 });
 
 describe('fault injection: seeds', () => {
-  it('seeds outside 0…2^53 − 1 exit 2 on every flag and config field; those inside each give their own images', async () => {
+  it('seeds outside 0…2^53 − 1 exit 2 on every flag and config field, changing nothing; those inside each give their own images', async () => {
+    const badConfigs = [] as [string, string][];
+    for (const [i, [field, training]] of ([['training.seed', { seed: -1 }], ['training.seed', { seed: 2 ** 53 }], ['training.heldOut.seed', { heldOut: { examples: 2, every: 1, seed: -2 } }]] as const).entries()) {
+      badConfigs.push([field, await writeJson(`bad-seed-${i}.json`, microBaseConfig({ runDir: 'runs/bad-seed', training: { steps: 1, batchSize: 2, lr: 1e-3, ...training } }))]);
+    }
+    const before = await fileHashes(dir);
     for (const seed of ['-1', '1.5', '9007199254740992', '9007199254740993', 'x']) {
       const result = await cdm(['sample', manifest, '--n', '1', '--seed', seed, '--out', join(dir, 'seed.png'), ...cpu]);
       expectFailure(result, EXIT_CODES.usage, 'CDM_INVALID_ARGUMENT');
@@ -130,13 +197,12 @@ describe('fault injection: seeds', () => {
     expectFailure(await cdm(['eval', manifest, '--seed', '-1']), EXIT_CODES.usage, 'CDM_INVALID_ARGUMENT');
     expectFailure(await cdm(['eval', manifest, '--world-seed', '4.5']), EXIT_CODES.usage, 'CDM_INVALID_ARGUMENT');
     expectFailure(await cdm(['extractor', 'train', '--dataset', dir, '--out', join(dir, 'x'), '--seed', '-3']), EXIT_CODES.usage, 'CDM_INVALID_ARGUMENT');
-    for (const [field, training] of [['training.seed', { seed: -1 }], ['training.seed', { seed: 2 ** 53 }], ['training.heldOut.seed', { heldOut: { examples: 2, every: 1, seed: -2 } }]] as const) {
-      const config = await writeJson('bad-seed.json', microBaseConfig({ runDir: 'runs/bad-seed', training: { steps: 1, batchSize: 2, lr: 1e-3, ...training } }));
+    for (const [field, config] of badConfigs) {
       const result = await cdm(['train', config, ...cpu]);
       expectFailure(result, EXIT_CODES.usage, 'CDM_INVALID_ARGUMENT');
       expect(result.stderr).toContain(`${field}: must be an integer seed in 0…2^53 − 1`);
     }
-    expect(await readdir(join(dir))).not.toContain('seed.png');
+    expect(await expectUnchanged(dir, before)).toEqual([]); // no seed.png, no run, nothing else changed
     // Seeds that used to collide (0, 2^32 + 1; 1, 2^32) and the two largest all give different images.
     const images = new Map<string, string>();
     for (const seed of ['0', '4294967297', '1', '4294967296', '9007199254740991', '9007199254740990']) {
@@ -174,9 +240,8 @@ describe('fault injection: huge n and batch', () => {
     const train = await cdm(['train', config, ...cpu]);
     expectFailure(train, EXIT_CODES.usage, 'CDM_TOO_LARGE');
     expect(train.stderr).toContain('batchSize = 1000000000 (images of 8×8×3) is too large');
-    const added = await expectUnchanged(dir, before);
-    expect(added.filter((path) => !path.startsWith('runs/huge/'))).toEqual([]);
-    expect(added.some((path) => path.includes('checkpoints') || path.endsWith('state.json'))).toBe(false);
+    // Not even the run's dataset.json: batchSize is refused before anything is written to the run directory.
+    expect(await expectUnchanged(dir, before)).toEqual([]);
   });
 });
 
@@ -214,21 +279,23 @@ describe('fault injection: a 3 GiB safetensors file (sparse)', () => {
     const path = join(dir, 'sparse-stage', 'model.safetensors');
     const size = await sparseSafetensors(path, tensors, (name) => (name === 'extra.huge' ? 3 * GiB : real.get(name)!.data.byteLength));
     expect(size).toBeGreaterThan(3 * GiB);
-    const before = await fileHashes(join(dir, 'sparse-stage'));
-
     await writeJson('sparse-import.json', { stage: { name: 'base8', resolution: 8, numClasses: 4, nullClass: 4, denoiser: { type: 'adm-unet', config: micro() }, diffusion: { schedule: 'cosine', timesteps: 100 } } });
+    const json = await readJson(manifest);
+    const cascade = await writeJson('sparse-cascade.json', { ...json, stages: [{ ...json.stages[0], denoiser: { type: 'adm-unet', path: 'sparse-stage', weights: 'model' } }, json.stages[1]] });
+    // An earlier grid at the --out that the refused call would have written.
+    const out = join(dir, 'sparse.png');
+    const earlier = await cdm(['sample', manifest, '--n', '1', '--steps', '1', '--out', out, ...cpu]);
+    expect(earlier.code, earlier.stderr).toBe(0);
+    const before = await fileHashes(dir);
+
     const imported = await cdm(['import', path, '--config', 'sparse-import.json', '--out', 'sparse-out', ...cpu], { cwd: dir });
     expectFailure(imported, EXIT_CODES.usage, 'CDM_CHECKPOINT_MISMATCH');
     expect(imported.stderr).toContain('unexpected tensor "extra.huge"');
-    expect(await readdir(dir)).not.toContain('sparse-out');
-
-    const json = await readJson(manifest);
-    const cascade = await writeJson('sparse-cascade.json', { ...json, stages: [{ ...json.stages[0], denoiser: { type: 'adm-unet', path: 'sparse-stage', weights: 'model' } }, json.stages[1]] });
-    const sampled = await cdm(['sample', cascade, '--out', join(dir, 'sparse.png'), ...cpu]);
+    const sampled = await cdm(['sample', cascade, '--out', out, ...cpu]);
     expectFailure(sampled, EXIT_CODES.usage, 'CDM_CHECKPOINT_MISMATCH');
     expect(sampled.stderr).toContain('stages[0].denoiser');
-    expect(await expectUnchanged(join(dir, 'sparse-stage'), before)).toEqual([]);
-    // Decodes still work for whatever was written before: the grid of another run is a valid PNG.
-    expect((await pngCodec().decode(new Uint8Array(await readFile(join(dir, 'alone-1.png'))))).width).toBeGreaterThan(0);
+    // No sparse-out, the 3 GiB file and the earlier grid as they were (and the grid still a valid PNG).
+    expect(await expectUnchanged(dir, before)).toEqual([]);
+    expect((await pngCodec().decode(new Uint8Array(await readFile(out)))).width).toBeGreaterThan(0);
   });
 });

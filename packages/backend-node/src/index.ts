@@ -31,7 +31,7 @@ export { unsortedSegmentSum } from './kernels/wasm/unsorted-segment-sum';
 export { installWasmMemoryGuard, wasmHeapBytes, wasmOutOfMemoryError } from './memory/wasm-memory-guard';
 export { fsStorage } from './storage/fs-storage';
 export { fileSystemError, withFileSystemErrors } from './storage/fs-errors';
-export { removeStaleTemporaryFiles, TEMPORARY_FILE_PATTERN, type RemoveStaleTemporaryFilesOptions } from './storage/stale-temporary-files';
+export { removeStaleTemporaryFiles, TEMPORARY_FILE_GRACE_MS, TEMPORARY_FILE_PATTERN, type RemoveStaleTemporaryFilesOptions } from './storage/stale-temporary-files';
 export { acquireRunLock, RUN_LOCK_FILE, type AcquireRunLockOptions, type RunLock, type RunLockHolder } from './storage/run-lock';
 export { pngCodec } from './image/png-codec';
 export { imageGrid, tensorToImages, writeImageGrid, type ImageGridOptions } from './image/image-grid';

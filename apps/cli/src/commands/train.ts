@@ -2,8 +2,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { errors, joinPath } from '@cdm/core';
-import { readCheckpoint, trainStage } from '@cdm/cascade';
-import { removeStaleTemporaryFiles } from '@cdm/backend-node';
+import { readCheckpoint, resolveTrainOptions, trainStage, type TrainStageOptions } from '@cdm/cascade';
 import { loadNativeAddon, nativeKernelThreads } from '@cdm/backend-node';
 import { buildStage, createDenoiser } from '../build-stage';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
@@ -12,6 +11,7 @@ import type { CliIo } from '../io';
 import { parseInteger } from '../parse-values';
 import { pluginImporter } from '../plugins';
 import { formatDatasetSummary } from '../dataset-summary';
+import { removedMessage, removeInterruptedTrainWrites } from '../interrupted-writes';
 import { openDataset } from '../open-dataset';
 import { nativeKernelWarning } from '../native-warning';
 import { formatSeconds } from '../progress';
@@ -43,14 +43,17 @@ async function runTrain(ctx: CommandContext, configArg: string, flags: TrainFlag
   // One training per run directory at a time: released on every way out (a second Ctrl-C included).
   const lock = await lockRunDirectory(resolve(dirname(configPath), config.runDir), `cdm train ${configArg}`, ctx.io.stderr);
   try {
-    // Temporary files that killed atomic writes left (only ones older than this process: the lock keeps other writers out).
-    const stale = await removeStaleTemporaryFiles(resolve(dirname(configPath), config.runDir), { olderThan: performance.timeOrigin });
-    if (stale.length > 0) ctx.say(`Removed ${stale.length} temporary file${stale.length === 1 ? '' : 's'} left by interrupted writes`);
+    // Temporary files that killed atomic writes left in the run and stage directories.
+    const stale = await removeInterruptedTrainWrites(resolve(dirname(configPath), config.runDir), stageDirOf(dirname(configPath), config));
+    if (stale.length > 0) ctx.say(removedMessage(stale));
     return await trainLocked(ctx, configPath, config, flags);
   } finally {
     await lock.release();
   }
 }
+
+/** Where the trained stage is exported: `stageDir`, by default the run directory's `stage`. */
+const stageDirOf = (configDir: string, config: TrainConfig) => resolve(configDir, config.stageDir ?? joinPath(config.runDir, 'stage'));
 
 async function trainLocked(ctx: CommandContext, configPath: string, config: TrainConfig, flags: TrainFlags): Promise<number> {
   const configDir = dirname(configPath);
@@ -70,9 +73,7 @@ async function trainLocked(ctx: CommandContext, configPath: string, config: Trai
 
   const storage = fileStorage();
   const runDir = resolve(configDir, config.runDir);
-  // What this run trains on, every skipped and ignored file included (the console shows the first few).
-  await storage.write(toStoragePath(join(runDir, 'dataset.json')), new TextEncoder().encode(`${JSON.stringify(summary, null, 2)}\n`));
-  const stageDir = resolve(configDir, config.stageDir ?? joinPath(config.runDir, 'stage'));
+  const stageDir = stageDirOf(configDir, config);
   const denoiser = createDenoiser(config.stage, ctx.registries, 'stage');
   try {
     const { stage, manifest } = buildStage(config.stage, denoiser, ctx.registries);
@@ -94,37 +95,44 @@ async function trainLocked(ctx: CommandContext, configPath: string, config: Trai
       runDir: toStoragePath(runDir),
       onSampleGridFailed: (step, error) => ctx.io.stderr.write(`Warning: no sample grid at step ${step} (training goes on): ${error instanceof Error ? error.message : String(error)}\n`),
     });
+    const options: TrainStageOptions = {
+      stage,
+      dataset,
+      steps,
+      batchSize: t.batchSize,
+      lr: t.lr,
+      storage,
+      runDir: toStoragePath(runDir),
+      ...optional('gradAccumulation', t.gradAccumulation),
+      ...optional('warmup', t.warmup),
+      ...optional('lrSchedule', t.lrSchedule),
+      ...optional('minLr', t.minLr),
+      ...optional('lrDecaySteps', t.lrDecaySteps),
+      ...optional('ema', t.ema),
+      ...optional('emaWarmup', t.emaWarmup),
+      ...optional('gradClip', t.gradClip),
+      ...optional('timestepSampler', t.timestepSampler),
+      ...optional('classDropout', t.classDropout),
+      ...optional('checkpointEvery', t.checkpointEvery),
+      ...optional('seed', t.seed),
+      ...extras,
+      log: { every: t.logEvery ?? Math.max(1, Math.min(10, Math.ceil(steps / 100))) },
+      ...(ctx.io.signal === undefined ? {} : { signal: ctx.io.signal }),
+    };
+    // trainStage's checks first (batchSize that does not fit, …): a config that cannot run is refused before anything is written.
+    resolveTrainOptions(options);
+    // What this run trains on, every skipped and ignored file included (the console shows the first few).
+    await storage.write(toStoragePath(join(runDir, 'dataset.json')), new TextEncoder().encode(`${JSON.stringify(summary, null, 2)}\n`));
     const task = ctx.progress.start(`train ${stage.name}`, steps, { initial: startStep });
     let heldOutLoss: number | undefined;
     let result;
     try {
       result = await trainStage({
-        stage,
-        dataset,
-        steps,
-        batchSize: t.batchSize,
-        lr: t.lr,
-        storage,
-        runDir: toStoragePath(runDir),
-        ...optional('gradAccumulation', t.gradAccumulation),
-        ...optional('warmup', t.warmup),
-        ...optional('lrSchedule', t.lrSchedule),
-        ...optional('minLr', t.minLr),
-        ...optional('lrDecaySteps', t.lrDecaySteps),
-        ...optional('ema', t.ema),
-        ...optional('emaWarmup', t.emaWarmup),
-        ...optional('gradClip', t.gradClip),
-        ...optional('timestepSampler', t.timestepSampler),
-        ...optional('classDropout', t.classDropout),
-        ...optional('checkpointEvery', t.checkpointEvery),
-        ...optional('seed', t.seed),
-        ...extras,
-        log: { every: t.logEvery ?? Math.max(1, Math.min(10, Math.ceil(steps / 100))) },
+        ...options,
         onProgress: (line) => {
           heldOutLoss = line.heldOutLoss ?? heldOutLoss;
           task.update(line.step, `loss ${line.loss.toFixed(4)}${heldOutLoss === undefined ? '' : `, held-out ${heldOutLoss.toFixed(4)}`}`);
         },
-        ...(ctx.io.signal === undefined ? {} : { signal: ctx.io.signal }),
       });
     } catch (error) {
       task.done();

@@ -99,4 +99,28 @@ describe('removeStaleTemporaryFiles', () => {
     expect(left).toEqual(['.link.0123456789ab.tmp', '.log.jsonl.ffffffffffff.tmp', '.state.json.0123.tmp', '.state.json.0123456789AB.tmp', 'checkpoints', 'notes.tmp', 'run.lock.0123456789abcdef.tmp']);
     expect(await removeStaleTemporaryFiles(join(dir, 'no-such-run'), { olderThan: Date.now() })).toEqual([]);
   });
+
+  it('with recursive false and `only`, removes just the temporary files of the named targets in the directory itself', async () => {
+    const out = join(dir, 'out');
+    await mkdir(join(out, 'sub'), { recursive: true });
+    const old = Date.now() / 1000 - 3600;
+    const files = {
+      image: join(out, '.007-star.png.0123456789ab.tmp'),
+      other: join(out, '.notes.txt.0123456789ab.tmp'),
+      deep: join(out, 'sub', '.001.png.0123456789ab.tmp'),
+    };
+    for (const path of Object.values(files)) {
+      await writeFile(path, 'x');
+      await utimes(path, old, old);
+    }
+    const targets: string[] = [];
+    const only = (target: string) => {
+      targets.push(target);
+      return target.endsWith('.png');
+    };
+    expect(await removeStaleTemporaryFiles(out, { olderThan: Date.now(), recursive: false, only })).toEqual([files.image]);
+    expect(targets.sort()).toEqual(['007-star.png', 'notes.txt']);
+    expect((await readdir(out)).sort()).toEqual(['.notes.txt.0123456789ab.tmp', 'sub']);
+    expect(await readdir(join(out, 'sub'))).toEqual(['.001.png.0123456789ab.tmp']);
+  });
 });

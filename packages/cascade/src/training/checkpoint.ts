@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { errors, joinPath, readSafetensors, toFloat32, writeSafetensors, type RngState, type Storage, type TimestepSamplerState } from '@cdm/core';
+import type { LogAccumulatorState } from './training-log';
 
 /** The file that names the current checkpoint of a run; written last, so it always names a complete one. */
 export const TRAINING_STATE_FILE = 'state.json';
@@ -35,6 +36,12 @@ export interface TrainingState {
   readonly optimizer: { readonly name: 'adam'; readonly beta1: number; readonly beta2: number; readonly epsilon: number; readonly updates: number };
   readonly ema: { readonly decay: number; readonly warmup: boolean; readonly updates: number };
   readonly settings: TrainingRunSettings;
+  /**
+   * The log's sums of the steps since its last line, and the wall-clock seconds they took, when the
+   * checkpoint fell between two lines: a resumed run's next line then covers those steps too, as an
+   * uninterrupted run's would. Absent when the log was flushed at the checkpoint (and in older checkpoints).
+   */
+  readonly log?: { readonly pending: LogAccumulatorState; readonly seconds: number };
 }
 
 /** A checkpoint as read back: the state and every tensor set by name. */
@@ -212,5 +219,26 @@ function checkState(value: unknown, source: string): TrainingState {
   const ema = record(state['ema'], 'ema');
   count(ema['updates'], 'ema.updates');
   record(state['settings'], 'settings');
+  if (state['log'] !== undefined) checkLogState(record(state['log'], 'log'), `${source}: log`);
   return state as unknown as TrainingState;
+}
+
+/** The `log` field of a training state: finite sums and counts that fit each other. */
+function checkLogState(log: Record<string, unknown>, source: string): void {
+  const pending = log['pending'];
+  const fail = (what: string, got: unknown): never => {
+    throw errors.invalidArgument(source, what, got);
+  };
+  if (typeof log['seconds'] !== 'number' || !(log['seconds'] >= 0)) fail('seconds: a non-negative number', log['seconds']);
+  if (typeof pending !== 'object' || pending === null) fail('pending: an object', pending);
+  const p = pending as Record<string, unknown>;
+  const finite = (key: string) => typeof p[key] === 'number' && Number.isFinite(p[key]);
+  const counts = (key: string) => typeof p[key] === 'number' && Number.isInteger(p[key]) && (p[key] as number) >= 0;
+  for (const key of ['loss', 'mse', 'vb', 'gradNorm', 'lr']) if (!finite(key)) fail(`pending.${key}: a finite number`, p[key]);
+  for (const key of ['steps', 'examples']) if (!counts(key)) fail(`pending.${key}: a non-negative integer`, p[key]);
+  if (typeof p['hasVb'] !== 'boolean') fail('pending.hasVb: true or false', p['hasVb']);
+  const four = (key: string, check: (v: unknown) => boolean) => Array.isArray(p[key]) && (p[key] as unknown[]).length === 4 && (p[key] as unknown[]).every(check);
+  if (!four('quartileSum', (v) => typeof v === 'number' && Number.isFinite(v))) fail('pending.quartileSum: four finite numbers', p['quartileSum']);
+  if (!four('quartileCount', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)) fail('pending.quartileCount: four non-negative integers', p['quartileCount']);
+  if ((p['quartileCount'] as number[]).reduce((a, b) => a + b, 0) !== p['examples']) fail('pending: quartile counts that add up to its examples', p['quartileCount']);
 }

@@ -31,5 +31,5 @@ export {
   type TrainingRunSettings,
   type TrainingState,
 } from './checkpoint';
-export { createLogAccumulator, formatLogLines, parseLogLines, type StepRecord, type TrainingLogEntry } from './training-log';
+export { createLogAccumulator, formatLogLines, parseLogLines, type LogAccumulator, type LogAccumulatorState, type StepRecord, type TrainingLogEntry } from './training-log';
 export { checkBatchImages, stageCondition, stageLosses, trainingStep, type StageLossInput, type TrainingStepContext } from './training-step';

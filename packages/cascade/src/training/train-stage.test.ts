@@ -506,7 +506,7 @@ describe('trainStage', () => {
     stage.dispose();
   });
 
-  it('a log line says how many updates it averages: fewer for the first line after a resume from between two lines', async () => {
+  it('a log line says how many updates it averages: fewer for the line of a stop between two lines and the first line after it', async () => {
     const storage = memoryStorage();
     const stage = baseStage({ T: 8 });
     const options = { stage, dataset: data16, batchSize: 2, lr: 1e-3, checkpointEvery: 3, log: { every: 4 }, runDir: 'updates', storage };
@@ -518,6 +518,50 @@ describe('trainStage', () => {
       [8, 4],
     ]);
     stage.dispose();
+  });
+
+  it('a crash after a checkpoint taken between two log lines loses no step from the log: the resumed line covers the whole interval, as without the crash', async () => {
+    const options = { batchSize: 2, lr: 1e-3, checkpointEvery: 3, log: { every: 4 }, steps: 8 } as const;
+    const whole = baseStage({ T: 8 });
+    const uninterrupted = await trainStage({ ...options, stage: whole, dataset: data16, runDir: 'whole', storage: memoryStorage() });
+    whole.dispose();
+
+    // The process dies right after the checkpoint at step 6 (steps 5 and 6 are in no line yet): every later write fails.
+    const inner = memoryStorage();
+    let dead = false;
+    const dying: Storage = {
+      ...inner,
+      name: 'dying',
+      read: (path, o) => inner.read(path, o),
+      exists: (path) => inner.exists(path),
+      listDirectory: (path) => inner.listDirectory!(path),
+      remove: (path) => inner.remove!(path),
+      write: async (path, bytes) => {
+        if (dead) throw new Error('killed');
+        await inner.write(path, bytes);
+        if (path.endsWith(TRAINING_STATE_FILE) && (JSON.parse(new TextDecoder().decode(bytes)) as TrainingState).step === 6) dead = true;
+      },
+      append: async (path, bytes) => {
+        if (dead) throw new Error('killed');
+        await inner.append!(path, bytes);
+      },
+    };
+    const crashing = baseStage({ T: 8 });
+    await expect(trainStage({ ...options, stage: crashing, dataset: data16, runDir: 'crash', storage: dying })).rejects.toThrow('killed');
+    crashing.dispose();
+    const state = JSON.parse(new TextDecoder().decode(await inner.read(`crash/${TRAINING_STATE_FILE}`))) as TrainingState;
+    expect(state.step).toBe(6);
+    expect(state.log?.pending).toMatchObject({ steps: 2, examples: 4 });
+
+    const again = baseStage({ T: 8 });
+    const resumed = await trainStage({ ...options, stage: again, dataset: data16, runDir: 'crash', storage: inner });
+    again.dispose();
+    const timeless = ({ stepsPerSecond: _r, seconds: _s, ...entry }: TrainingLogEntry) => entry;
+    expect(resumed.log.map(({ step, updates }) => [step, updates])).toEqual([
+      [4, 4],
+      [8, 4],
+    ]);
+    expect(resumed.log.map(timeless)).toEqual(uninterrupted.log.map(timeless)); // the same means, to the bit
   });
 
   describe('init', () => {

@@ -155,8 +155,10 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
     const losses: number[] = [];
     const checkpoints: string[] = [];
     const removedCheckpoints: string[] = [];
-    const accumulator = createLogAccumulator(T);
-    let intervalStart = started;
+    // A checkpoint taken between two log lines kept the sums since the last line: the next line covers them.
+    const carried = existing?.state.log;
+    const accumulator = createLogAccumulator(T, carried?.pending);
+    let intervalStart = started - (carried?.seconds ?? 0) * 1000;
     let lastSaveAt = started;
 
     const flushLog = async (heldOut: { heldOutLoss?: number; heldOutLossRaw?: number } = {}) => {
@@ -202,6 +204,7 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
         optimizer: { name: 'adam', beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon, updates: adam.updates },
         ema: { decay: ema.decay, warmup: ema.warmup, updates: ema.updates },
         settings,
+        ...(accumulator.pending === 0 ? {} : { log: { pending: accumulator.state(), seconds: (now() - intervalStart) / 1000 } }),
       };
       await writeCheckpoint(storage, runDir, state, tensors);
       lastCheckpoint = joinPath(runDir, checkpointDirectory(step));

@@ -3,9 +3,9 @@ export interface TrainingLogEntry {
   /** The last step (update) the line covers; steps count from 1. */
   readonly step: number;
   /**
-   * How many updates the line's means cover: `every` in a steady run, fewer for the first line after a
-   * resume from a checkpoint between two lines (its steps before the checkpoint were logged by the
-   * earlier session and dropped on resume) and for the last line of a run.
+   * How many updates the line's means cover: `every` in a steady run (a run resumed from a checkpoint
+   * taken between two lines carries the sums of the steps before it, so its next line covers the whole
+   * interval), fewer for a line written when a run stops (Ctrl-C, the end) and the first line after it.
    */
   readonly updates: number;
   /** The objective minimised: the mean per-example loss, weighted by the timestep sampler's 1/(T·p_t). */
@@ -54,23 +54,56 @@ export interface LogAccumulator {
   readonly pending: number;
   /** The line for the steps added since the last flush (which must be at least one), and a reset. */
   flush(info: { step: number; examplesSeen: number; seconds: number; elapsedSeconds: number }): TrainingLogEntry;
+  /** The sums of the steps not yet flushed, plain JSON: a checkpoint keeps them so that a resumed run's next line covers them too. */
+  state(): LogAccumulatorState;
+}
+
+/** What a `LogAccumulator` has summed since its last line (float64 sums, exact through JSON). */
+export interface LogAccumulatorState {
+  readonly steps: number;
+  readonly loss: number;
+  readonly mse: number;
+  readonly vb: number;
+  readonly examples: number;
+  readonly hasVb: boolean;
+  readonly gradNorm: number;
+  readonly lr: number;
+  readonly quartileSum: readonly [number, number, number, number];
+  readonly quartileCount: readonly [number, number, number, number];
 }
 
 const mean = (sum: number, n: number) => (n === 0 ? 0 : sum / n);
 
-/** Accumulates step records into log lines for a process of `numTimesteps` steps. */
-export function createLogAccumulator(numTimesteps: number): LogAccumulator {
-  let steps = 0;
-  let loss = 0;
-  let mse = 0;
-  let vb = 0;
-  let examples = 0;
-  let hasVb = false;
-  let gradNorm = 0;
-  let lr = 0;
-  const quartileSum = [0, 0, 0, 0];
-  const quartileCount = [0, 0, 0, 0];
+/**
+ * Accumulates step records into log lines for a process of `numTimesteps` steps, starting from the
+ * sums a checkpoint kept (`from`) when a run resumes between two lines.
+ */
+export function createLogAccumulator(numTimesteps: number, from?: LogAccumulatorState): LogAccumulator {
+  let steps = from?.steps ?? 0;
+  let loss = from?.loss ?? 0;
+  let mse = from?.mse ?? 0;
+  let vb = from?.vb ?? 0;
+  let examples = from?.examples ?? 0;
+  let hasVb = from?.hasVb ?? false;
+  let gradNorm = from?.gradNorm ?? 0;
+  let lr = from?.lr ?? 0;
+  const quartileSum = [...(from?.quartileSum ?? [0, 0, 0, 0])];
+  const quartileCount = [...(from?.quartileCount ?? [0, 0, 0, 0])];
   return {
+    state() {
+      return {
+        steps,
+        loss,
+        mse,
+        vb,
+        examples,
+        hasVb,
+        gradNorm,
+        lr,
+        quartileSum: [quartileSum[0]!, quartileSum[1]!, quartileSum[2]!, quartileSum[3]!],
+        quartileCount: [quartileCount[0]!, quartileCount[1]!, quartileCount[2]!, quartileCount[3]!],
+      };
+    },
     get pending() {
       return steps;
     },

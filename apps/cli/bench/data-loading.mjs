@@ -6,11 +6,11 @@
 //   - the prepared dataset streamed from disk (as datasets larger than memory are), with and without read-ahead.
 // The wait is timed where the training loop asks the dataset for its next batch, during real
 // training steps (trainStage with Adam, EMA, class dropout), so it is exactly what a run loses.
-// Writes apps/cli/BENCHMARKS.md with the machine and its load.
+// Writes its section of apps/cli/BENCHMARKS.md (the others are kept) with the machine and its load.
 //
 // Options: --images 64 (JPEGs) --steps 8 (timed steps per row, after 2 warm-up steps) --out FILE
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GaussianDiffusion, createNoiseSchedule, createBackendRegistry, memoryStorage, selectBackend } from '@cdm/core';
 import { createStage, openPreparedDataset, trainStage } from '@cdm/cascade';
 import { createAdmUnet } from '@cdm/unet';
+import { replaceSection } from './section.mjs';
 import { fsStorage, imageFolderDataset, loadSharp, prepareImageFolder, registerNodeBackends } from '@cdm/backend-node';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((p, a, i, all) => (a.startsWith('--') ? [...p, [a.slice(2), all[i + 1]]] : p), []));
@@ -120,7 +121,7 @@ await rm(dir, { recursive: true, force: true });
 
 const ms = (x) => x.toFixed(1);
 const lines = [
-  '# Data loading',
+  '## Data loading',
   '',
   `Written by \`npm run bench -w @cdm/cli\` (apps/cli/bench/data-loading.mjs) on ${new Date().toISOString().slice(0, 10)}. Do not edit by hand.`,
   '',
@@ -135,6 +136,6 @@ const lines = [
   `Preparing the folder once: ${prepared.seconds.toFixed(1)} s with ${prepared.manifest.decoder}, ${prepareJs.seconds.toFixed(1)} s with ${prepareJs.manifest.decoder}; finding the prepared copy up to date again: ${(reuse.seconds * 1000).toFixed(0)} ms.`,
   '',
 ];
-writeFileSync(out, `${lines.join('\n')}`);
+writeFileSync(out, replaceSection(existsSync(out) ? readFileSync(out, 'utf8') : '', 'data-loading', lines.join('\n')));
 console.log(lines.join('\n'));
 tf.disposeVariables();

@@ -11,8 +11,7 @@ export function deferredReads(): { copy(tensor: tf.Tensor, into: Float32Array, o
   return {
     copy(tensor, into, offset) {
       const held = tf.keep(tf.clone(tensor));
-      pending.push(
-        held.data().then(
+      const read = held.data().then(
           (values) => {
             into.set(values as Float32Array, offset);
             held.dispose();
@@ -21,8 +20,10 @@ export function deferredReads(): { copy(tensor: tf.Tensor, into: Float32Array, o
             held.dispose();
             throw error;
           },
-        ),
-      );
+        );
+      // Handled here so that a read whose batch failed before `flush` is not an unhandled rejection; `flush` still rejects with it.
+      read.catch(() => {});
+      pending.push(read);
     },
     async flush() {
       const reads = pending;

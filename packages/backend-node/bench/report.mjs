@@ -27,7 +27,7 @@ export function writeReport(m) {
   lines.push('# Benchmarks', '');
   lines.push(`Written by \`npm run bench\` in packages/backend-node on ${new Date().toISOString().slice(0, 10)}. Do not edit by hand.`, '');
   lines.push('Sampling in a browser (WebGPU, WebGL, WASM in headless Chromium) is timed by `npm run bench -w @cdm/playground`, in [apps/playground/BENCHMARKS.md](apps/playground/BENCHMARKS.md).', '');
-  lines.push('Data loading (the wait for batches inside training steps, image folder against prepared dataset) is timed by `npm run bench -w @cdm/cli`, in [apps/cli/BENCHMARKS.md](apps/cli/BENCHMARKS.md).', '');
+  lines.push('Data loading (the wait for batches inside training steps, image folder against prepared dataset) is timed by `npm run bench -w @cdm/cli`, and the throughput of `cdm eval --queue` with 1 and 2 `cdm worker` processes by `npm run bench:queue -w @cdm/cli`, both in [apps/cli/BENCHMARKS.md](apps/cli/BENCHMARKS.md).', '');
   lines.push(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.versions.node}, tfjs-core ${tf.version_core}. The \`auto\` device picks **${m.auto}** here.`, '');
   lines.push(`Load average (1/5/15 min) at the start: ${m.loadAtStart.map((l) => l.toFixed(1)).join(' / ')}; at the end: ${m.loadAtEnd.map((l) => l.toFixed(1)).join(' / ')}. Each table below gives the 1-minute load before every measurement. The machine may be shared with other jobs: compare rows measured in the same run, not across runs.`, '');
   lines.push(

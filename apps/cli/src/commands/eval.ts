@@ -44,6 +44,9 @@ import { formatSeconds } from '../progress';
 import { readJsonFile } from '../read-json';
 import { resolvedStageParams } from '../resolved-params';
 import { parseStageSampleFlags, withStageSampleFlags, type StageSampleFlags } from '../stage-sample-flags';
+import { parseRedisUrl } from '../queue/redis-url';
+import { DEFAULT_CHUNK_SIZE } from '../queue/sample-chunk';
+import type { QueueSampleSummary } from '../queue/sample-on-queue';
 import type { RunState } from './index';
 
 interface EvalFlags extends CommonFlags, StageSampleFlags {
@@ -74,6 +77,9 @@ interface EvalFlags extends CommonFlags, StageSampleFlags {
   readonly saveHandover?: string;
   readonly handoverLevels?: string;
   readonly grid?: string;
+  readonly queue?: string;
+  readonly chunkSize?: string;
+  readonly sharedDir?: string;
 }
 
 const METRICS = ['fid', 'kid', 'is', 'pr', 'cas'] as const;
@@ -93,7 +99,7 @@ const SHIPPED = 'procedural-classifier';
 export function registerEval(program: Command, io: CliIo, state: RunState): void {
   withStageSampleFlags(
     withCommonFlags(program.command('eval'))
-      .description('evaluate a cascade: FID, Inception Score, precision/recall and CAS of N samples against held-out real data')
+      .description('evaluate a cascade: FID, KID, Inception Score, precision/recall, class accuracy and CAS of N samples against held-out real data')
       .argument('[cascade]', 'a cascade.json (or use --demo)')
       .option('--demo', 'the demo cascade bundled with @cdm/cli')
       .option('--n <count>', 'samples to generate (and real images to compare with)', '500')
@@ -114,7 +120,7 @@ export function registerEval(program: Command, io: CliIo, state: RunState): void
       .option('--cas-epochs <n>', 'epochs of the CAS classifier on the generated images', '30')
       .option('--bootstrap <B>', 'bootstrap resamples for the FID and precision/recall intervals (0: none)', '100')
       .option('--kid-subsets <n>', 'KID subsets', '100')
-      .option('--kid-subset-size <n>', 'KID subset size (default min(1000, --n))'),
+      .option('--kid-subset-size <n>', 'KID subset size (default min(1000, ⌊--n / 2⌋), so that the subsets differ and the std is a spread)'),
   )
     .option('--weights <which>', 'ema or model (default: what cascade.json says)')
     .option('-o, --out <file>', 'the JSON report to write', 'eval.json')
@@ -122,6 +128,9 @@ export function registerEval(program: Command, io: CliIo, state: RunState): void
     .option('--handover-levels <list>', 'with --save-handover: also its states at these levels s, for truncated hand-overs (e.g. 51,102,253,495)')
     .option('--handover <file>', 'sample only the last stage, from a --save-handover file (at level s with --truncate --aug-level …,s)')
     .option('--grid <png>', `also write the first ${GRID_IMAGES_TEXT} samples as a captioned grid`)
+    .option('--queue <url>', 'sample on `cdm worker` processes through BullMQ on this Redis (redis://host:port) instead of in this process; the same samples')
+    .option('--chunk-size <n>', `with --queue: images per job (default ${DEFAULT_CHUNK_SIZE}; equal to --batch, the samples are those of the in-process run to the bit)`)
+    .option('--shared-dir <dir>', 'with --queue: a directory every worker can write, for the finished chunks (default: the directory of --out)')
     .option('--cache-dir <dir>', 'where reference statistics are cached (default $XDG_CACHE_HOME/cdm/eval or ~/.cache/cdm/eval)')
     .action(async (cascade: string | undefined, flags: EvalFlags) => {
       state.exitCode = await runEval(createContext(io, flags), cascade, flags);
@@ -202,9 +211,15 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
   const resamples = parseInteger('--bootstrap', flags.bootstrap ?? '100', 0);
   if (resamples === 1) throw errors.invalidArgument('--bootstrap', '0 (no intervals) or at least 2 resamples', flags.bootstrap);
   const kidSubsets = parseInteger('--kid-subsets', flags.kidSubsets ?? '100', 1);
-  const kidSubsetSize = flags.kidSubsetSize === undefined ? Math.min(1000, n) : parseInteger('--kid-subset-size', flags.kidSubsetSize, 2);
+  const kidSubsetSize = flags.kidSubsetSize === undefined ? Math.max(2, Math.min(1000, Math.floor(n / 2))) : parseInteger('--kid-subset-size', flags.kidSubsetSize, 2);
   if (requested.includes('kid') && kidSubsetSize > n) throw errors.invalidArgument('--kid-subset-size', `an integer from 2 to --n (${n})`, flags.kidSubsetSize);
   const weights = flags.weights === undefined ? undefined : parseChoice('--weights', flags.weights, ['ema', 'model'] as const);
+  const queue = flags.queue === undefined ? undefined : parseRedisUrl('--queue', flags.queue);
+  const chunkSize = flags.chunkSize === undefined ? DEFAULT_CHUNK_SIZE : parseInteger('--chunk-size', flags.chunkSize, 1);
+  if (queue === undefined && (flags.chunkSize !== undefined || flags.sharedDir !== undefined)) throw errors.invalidArgument(flags.chunkSize === undefined ? '--shared-dir' : '--chunk-size', 'a --queue to go with it', 'no --queue');
+  if (queue !== undefined && (flags.handover !== undefined || flags.saveHandover !== undefined)) {
+    throw errors.invalidArgument(flags.handover === undefined ? '--save-handover' : '--handover', 'no --queue (hand-overs are sampled and recorded in this process)', flags.handover ?? flags.saveHandover);
+  }
   if (flags.graphModel === undefined) {
     for (const [flag, value] of [['--feature-node', flags.featureNode], ['--logits-node', flags.logitsNode]] as const) {
       if (value !== undefined) throw errors.invalidArgument(flag, 'nothing without --graph-model', value);
@@ -316,17 +331,35 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
     const saveLevels = flags.handoverLevels === undefined ? [] : flags.handoverLevels.split(',').map((v) => parseInteger('--handover-levels', v.trim(), 1));
     if (flags.handoverLevels !== undefined && flags.saveHandover === undefined) throw errors.invalidArgument('--handover-levels', 'nothing without --save-handover', flags.handoverLevels);
     const folderImages = folderData === undefined ? undefined : await readFolderImages(ctx, folderData, folder!, n);
-    const sampled = await sampleForEval(ctx, {
-      cascade,
-      params,
-      n,
-      labels: cascadeLabels,
-      batch,
-      seed,
-      ...(handover === undefined ? {} : { from: { handover, flag: '--handover', path: flags.handover! } }),
-      ...(flags.saveHandover === undefined ? {} : { record: { levels: saveLevels, cascadePath: manifestPath } }),
-      ...withSignal,
-    });
+    const below = cascade.stages.at(-2);
+    const sampled = queue !== undefined
+      ? await (await import('../queue/eval-on-queue')).sampleForEvalOnQueue(ctx, { // bullmq loads only here
+          address: queue,
+          manifestPath,
+          manifest,
+          ...(weights === undefined ? {} : { weights }),
+          seed,
+          n,
+          labels: cascadeLabels,
+          stages: params,
+          batch,
+          chunkSize,
+          sharedDir: flags.sharedDir === undefined ? dirname(resolve(ctx.cwd, flags.out ?? 'eval.json')) : resolve(ctx.cwd, flags.sharedDir),
+          pixels: resolution * resolution * channels,
+          lowPixels: below === undefined ? 0 : below.resolution * below.resolution * below.channels,
+        })
+      : await sampleForEval(ctx, {
+          cascade,
+          params,
+          n,
+          labels: cascadeLabels,
+          batch,
+          seed,
+          ...(handover === undefined ? {} : { from: { handover, flag: '--handover', path: flags.handover! } }),
+          ...(flags.saveHandover === undefined ? {} : { record: { levels: saveLevels, cascadePath: manifestPath } }),
+          ...withSignal,
+        });
+    const queued = 'queue' in sampled ? (sampled.queue as QueueSampleSummary) : undefined;
     const generated = sampled.images;
     const samplingSeconds = sampled.seconds;
     if (sampled.recorded !== undefined) {
@@ -450,7 +483,6 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
       }
     }
     // How far the last stage moves the colours it was handed (a super-resolution stage should keep them).
-    const below = cascade.stages.at(-2);
     if (below !== undefined && final.superResolution !== undefined) {
       if (sampled.inputs === undefined) {
         metrics.colourShift = { skipped: 'the clean hand-over (level 0) was not available: a truncated hand-over sampled in full, or a hand-over file without level 0' };
@@ -492,6 +524,7 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
       ...(handover === undefined
         ? {}
         : { handover: { file: resolve(ctx.cwd, flags.handover!), level: sampled.level, note: `Only the last stage was sampled; the stages below it ran once, as recorded here.`, ...handover.provenance } }),
+      ...(queued === undefined ? {} : { queue: { url: queue!.display, run: queued.runId, chunks: queued.chunks, chunkSize, resumed: queued.resumed, queued: queued.queued } }),
       metrics,
       seconds: { total: seconds, sampling: samplingSeconds, features: featureSeconds, metrics: metricsSeconds },
       ...(flags.saveHandover === undefined ? {} : { savedHandover: resolve(ctx.cwd, flags.saveHandover) }),

@@ -7,6 +7,7 @@ import { CAPTION_HEIGHT, captionedGrid } from '../caption-grid';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
 import { requireDemoCascade } from '../demo';
 import { fileStorage, toStoragePath, writeFileAtomic } from '../file-storage';
+import { removedMessage, removeInterruptedOutDirWrites } from '../interrupted-writes';
 import type { CliIo } from '../io';
 import { parseChoice, parseInteger, parseSeed } from '../parse-values';
 import { pluginImporter } from '../plugins';
@@ -14,7 +15,8 @@ import { formatSeconds } from '../progress';
 import { readJsonFile } from '../read-json';
 import { DEFAULT_CHUNK_SIZE } from '../queue/sample-chunk';
 import { parseRedisUrl } from '../queue/redis-url';
-import type { ChunkImages } from '../queue/chunk-file';
+import { imagesOf, type ChunkContents } from '../queue/chunk-file';
+import type { QueueSampleSummary } from '../queue/sample-on-queue';
 import { resolvedStageParams } from '../resolved-params';
 import { parseStageSampleFlags, withFlagNames, withStageSampleFlags, type StageSampleFlags } from '../stage-sample-flags';
 import type { RunState } from './index';
@@ -111,6 +113,9 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
   const chunkSize = flags.chunkSize === undefined ? DEFAULT_CHUNK_SIZE : parseInteger('--chunk-size', flags.chunkSize, 1);
   if (queue === undefined && (flags.chunkSize !== undefined || flags.sharedDir !== undefined)) throw errors.invalidArgument(flags.chunkSize === undefined ? '--shared-dir' : '--chunk-size', 'a --queue to go with it', 'no --queue');
   if (!grid && flags.outDir === undefined) throw errors.invalidArgument('--no-grid', 'an --out-dir to write the images to', 'no --out-dir');
+  // What killed writes of --out-dir images left there (those temporary files only, nothing of the user's).
+  const stale = flags.outDir === undefined ? [] : await removeInterruptedOutDirWrites(resolve(ctx.cwd, flags.outDir));
+  if (stale.length > 0) ctx.say(removedMessage(stale));
   const manifestPath = flags.demo === true ? requireDemoCascade(ctx.env) : resolve(ctx.cwd, cascadeArg!);
   await readJsonFile(manifestPath, 'cascade.json'); // a missing or broken file is reported before the backend starts
 
@@ -177,10 +182,11 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
       }
       if (grid) cells.push(...raw);
     };
-    let queued: { runId: string; chunks: number; resumed: number } | undefined;
+    let queued: QueueSampleSummary | undefined;
     if (queue !== undefined) {
       const { sampleOnQueue } = await import('../queue/sample-on-queue'); // bullmq loads only here
       queued = await sampleOnQueue(ctx, {
+        kind: 'images',
         address: queue,
         manifestPath,
         manifest,
@@ -192,9 +198,9 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
         batch,
         chunkSize,
         sharedDir: flags.sharedDir === undefined ? dirname(out) : resolve(ctx.cwd, flags.sharedDir),
-        onChunk: async (first, chunk: ChunkImages) => {
+        onChunk: async (first, chunk: ChunkContents) => {
           chunk.stageMs.forEach((ms, i) => (seconds[i]! += ms / 1000));
-          await consume(first, chunk.images);
+          await consume(first, imagesOf(chunk.arrays.images, `chunk ${first}`));
         },
       });
     }
@@ -249,7 +255,7 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
       seed,
       images: n,
       batch,
-      ...(queued === undefined ? {} : { queue: { url: queue!.display, run: queued.runId, chunks: queued.chunks, chunkSize, resumed: queued.resumed } }),
+      ...(queued === undefined ? {} : { queue: { url: queue!.display, run: queued.runId, chunks: queued.chunks, chunkSize, resumed: queued.resumed, queued: queued.queued } }),
       resolution: final.resolution,
       classes: labels ?? null,
       classNames: names ?? null,

@@ -17,7 +17,7 @@ import { queueErrors } from '../queue/queue-errors';
 import { bullmqConnection } from '../queue/redis-connection';
 import { probeRedis } from '../queue/redis-probe';
 import { parseRedisUrl } from '../queue/redis-url';
-import { sampleChunkImages } from '../queue/sample-chunk-images';
+import { sampleChunkContents } from '../queue/sample-chunk-contents';
 import { chunkFileName, runDirectory, SAMPLE_QUEUE_NAME, type SampleChunk, type SampleChunkResult } from '../queue/sample-chunk';
 import type { RunState } from './index';
 
@@ -32,7 +32,7 @@ export const DEFAULT_LOCK_MS = 30_000;
 
 export function registerWorker(program: Command, io: CliIo, state: RunState): void {
   withCommonFlags(program.command('worker'))
-    .description('take chunks of `cdm sample --queue` runs from Redis and sample them, until Ctrl-C or SIGTERM')
+    .description('take chunks of `cdm sample --queue` and `cdm eval --queue` runs from Redis and sample them, until Ctrl-C or SIGTERM')
     .argument('[cascade]', "this machine's copy of the cascade.json (default: the path each chunk names)")
     .requiredOption('--queue <url>', 'the Redis the coordinator uses, e.g. redis://127.0.0.1:6379')
     .option('--shared-dir <dir>', "this machine's path of the coordinator's --shared-dir (default: the path each chunk names)")
@@ -91,7 +91,7 @@ async function runWorker(ctx: CommandContext, cascadeArg: string | undefined, fl
       const last = chunk.first + chunk.count - 1;
       ctx.say(`Chunk ${job.id}: images ${chunk.first}…${last} taken`);
       const started = performance.now();
-      const sampled = await sampleChunkImages(cascade.cascade, chunk);
+      const sampled = await sampleChunkContents(cascade.cascade, chunk);
       const dir = runDirectory(flags.sharedDir === undefined ? chunk.sharedDir : resolve(ctx.cwd, flags.sharedDir), chunk.runId);
       await mkdir(dir, { recursive: true });
       const file = join(dir, chunkFileName(chunk.first));

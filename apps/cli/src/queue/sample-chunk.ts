@@ -8,12 +8,20 @@ export const SAMPLE_QUEUE_NAME = 'cdm-sample';
 export const DEFAULT_CHUNK_SIZE = 16;
 
 /**
+ * What a chunk's file holds: `images`, the 8-bit images `cdm sample` writes; `eval`, the float
+ * values of the last stage that `cdm eval` measures (`values`) and, for a cascade with a
+ * super-resolution last stage, the clean images the stage below handed it (`inputs`).
+ */
+export type ChunkKind = 'images' | 'eval';
+
+/**
  * One job on the queue: images `first` … `first + count − 1` of a `cdm sample` run. Image i depends
  * only on (seed, i) and the settings, so any worker that samples it with `firstIndex` gets the
  * bytes the in-process command would.
  */
 export interface SampleChunk {
   readonly runId: string;
+  readonly kind: ChunkKind;
   /** cascade.json as the coordinator names it (a worker may read its own copy instead). */
   readonly cascade: string;
   readonly cascadeHash: string;
@@ -40,6 +48,7 @@ export interface SampleChunkResult {
 
 /** What defines a run: the same command gets the same id, so a restarted coordinator finds its chunks again. */
 export interface SampleRunKey {
+  readonly kind: ChunkKind;
   readonly cascadeHash: string;
   readonly weights?: 'ema' | 'model';
   readonly seed: number;

@@ -4,15 +4,17 @@ import { errors, isCdmError } from '@cdm/core';
 import type { CascadeManifest, StageSampleParams } from '@cdm/cascade';
 import type { CommandContext } from '../context';
 import { cascadeHash } from './cascade-hash';
-import { readChunkFile, type ChunkImages } from './chunk-file';
+import { readChunkFile, type ChunkContents } from './chunk-file';
 import { loadBullmq } from './load-bullmq';
 import { queueErrors } from './queue-errors';
 import { bullmqConnection } from './redis-connection';
 import { probeRedis } from './redis-probe';
 import type { RedisAddress } from './redis-url';
-import { chunkFileName, chunkJobId, chunkStarts, runDirectory, sampleRunId, SAMPLE_QUEUE_NAME, type SampleChunk, type SampleChunkResult } from './sample-chunk';
+import { chunkFileName, chunkJobId, chunkStarts, runDirectory, sampleRunId, SAMPLE_QUEUE_NAME, type ChunkKind, type SampleChunk, type SampleChunkResult } from './sample-chunk';
 
 export interface QueueSampleOptions {
+  /** What the workers write for each chunk: `cdm sample`'s 8-bit images or `cdm eval`'s float values. */
+  readonly kind: ChunkKind;
   readonly address: RedisAddress;
   readonly manifestPath: string;
   readonly manifest: CascadeManifest;
@@ -25,7 +27,7 @@ export interface QueueSampleOptions {
   readonly chunkSize: number;
   readonly sharedDir: string;
   /** Receives the chunks in image order, each once. */
-  readonly onChunk: (first: number, chunk: ChunkImages) => Promise<void>;
+  readonly onChunk: (first: number, chunk: ChunkContents) => Promise<void>;
 }
 
 export interface QueueSampleSummary {
@@ -33,6 +35,8 @@ export interface QueueSampleSummary {
   readonly chunks: number;
   /** Chunks already in the shared directory when the command started (a restarted coordinator). */
   readonly resumed: number;
+  /** Chunks this command put on the queue (the others were done, or still queued by an earlier coordinator of the run). */
+  readonly queued: number;
 }
 
 /** How often the coordinator looks for finished chunk files, and for failed chunks. */
@@ -46,7 +50,7 @@ const CLOSE_TIMEOUT_MS = 2000;
 const CHUNK_ATTEMPTS = 3;
 
 /**
- * The coordinator of `cdm sample --queue`: enqueues the run's chunks on BullMQ (those whose files are
+ * The coordinator of `cdm sample --queue` and `cdm eval --queue`: enqueues the run's chunks on BullMQ (those whose files are
  * not in the shared directory yet), waits with progress and ETA while workers sample them, and hands
  * each chunk's images to `onChunk` in order. The same command restarted finds its run again (the
  * run id is a hash of the cascade and the settings) and gathers what is done instead of sampling it again.
@@ -57,7 +61,7 @@ export async function sampleOnQueue(ctx: CommandContext, options: QueueSampleOpt
   const { Queue } = await loadBullmq();
   const hash = await cascadeHash(options.manifestPath, options.manifest);
   const labels = options.labels ?? null;
-  const runId = sampleRunId({ cascadeHash: hash, ...(options.weights === undefined ? {} : { weights: options.weights }), seed: options.seed, n, labels, stages: options.stages, chunkSize, batch: options.batch });
+  const runId = sampleRunId({ kind: options.kind, cascadeHash: hash, ...(options.weights === undefined ? {} : { weights: options.weights }), seed: options.seed, n, labels, stages: options.stages, chunkSize, batch: options.batch });
   const dir = runDirectory(options.sharedDir, runId);
   await mkdir(dir, { recursive: true });
   const starts = chunkStarts(n, chunkSize);
@@ -97,6 +101,7 @@ export async function sampleOnQueue(ctx: CommandContext, options: QueueSampleOpt
       name: 'sample-chunk',
       data: {
         runId,
+        kind: options.kind,
         cascade: options.manifestPath,
         cascadeHash: hash,
         ...(options.weights === undefined ? {} : { weights: options.weights }),
@@ -110,9 +115,10 @@ export async function sampleOnQueue(ctx: CommandContext, options: QueueSampleOpt
       },
       opts: { jobId: chunkJobId(runId, first), attempts: CHUNK_ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: true, removeOnFail: false },
     }))));
-    ctx.say(`Run ${runId} on ${address.display}: ${starts.length} chunks of up to ${chunkSize} images${resumed > 0 ? `, ${resumed} already done` : ''}; start workers with \`cdm worker --queue ${address.display}\``);
+    const waiting = pending.size - toAdd.length; // queued by an earlier coordinator of this run, not finished yet
+    ctx.say(`Run ${runId} on ${address.display}: ${starts.length} chunks of up to ${chunkSize} images${resumed > 0 ? `, ${resumed} already done` : ''}${waiting > 0 ? `, ${waiting} still queued` : ''}; start workers with \`cdm worker --queue ${address.display}\``);
 
-    const gathered = new Map<number, ChunkImages>();
+    const gathered = new Map<number, ChunkContents>();
     let next = 0; // index into starts of the next chunk to hand on
     let imagesDone = starts.filter((first) => !pending.has(first)).reduce((sum, first) => sum + countOf(first), 0);
     const task = ctx.progress.start(`sampling on ${address.display}`, n, { initial: imagesDone, unit: 'images' });
@@ -149,7 +155,7 @@ export async function sampleOnQueue(ctx: CommandContext, options: QueueSampleOpt
       task.done();
     }
     await rm(dir, { recursive: true, force: true });
-    return { runId, chunks: starts.length, resumed };
+    return { runId, chunks: starts.length, resumed, queued: toAdd.length };
   } finally {
     // A clean close waits for Redis; when Redis is gone, drop the connection instead of waiting for ever.
     const closed = queue.close().then(() => true, () => false);

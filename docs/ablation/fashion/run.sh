@@ -121,8 +121,13 @@ case "${1:-}" in
       node -e '
         const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l));
         const last = lines.at(-1);
-        const held = lines.filter((l) => l.heldOutLoss !== undefined).slice(-4).map((l) => `${l.step}: ${l.heldOutLoss.toFixed(5)}`);
-        console.log(`${process.argv[2]}: step ${last.step}, loss ${last.loss.toFixed(4)}, ${last.stepsPerSecond.toFixed(2)} steps/s; held-out ${held.join(", ") || "—"}`);
+        const all = lines.filter((l) => l.heldOutLoss !== undefined);
+        const held = all.slice(-4).map((l) => `${l.step}: ${l.heldOutLoss.toFixed(5)}`);
+        // The plateau test of docs/ablation.md: the held-out loss fell by less than 1 % over the last 1,000 steps.
+        const now = all.at(-1), then = now && [...all].reverse().find((l) => l.step <= now.step - 1000);
+        const drop = then ? (100 * (then.heldOutLoss - now.heldOutLoss)) / then.heldOutLoss : undefined;
+        const plateau = drop === undefined ? "" : `; last 1,000 steps ${drop >= 0 ? "−" : "+"}${Math.abs(drop).toFixed(2)} %${drop < 1 ? " (plateau)" : ""}`;
+        console.log(`${process.argv[2]}: step ${last.step}, loss ${last.loss.toFixed(4)}, ${last.stepsPerSecond.toFixed(2)} steps/s; held-out ${held.join(", ") || "—"}${plateau}`);
       ' "$log" "$run"
     done
     ;;

@@ -123,6 +123,8 @@ export const trainingSchema = z.strictObject({
   ema: z.number().min(0).max(1).optional(),
   emaWarmup: z.boolean().optional(),
   gradClip: z.number().positive().optional(),
+  /** Recompute each block's activations in the backward pass instead of keeping them (ADM U-Net): the same gradients, much less memory, about one more forward pass per step. Default false. */
+  gradientCheckpointing: z.boolean().optional(),
   timestepSampler: z.enum(tuple(TIMESTEP_SAMPLER_NAMES)).optional(),
   classDropout: z.number().min(0).max(1).optional(),
   checkpointEvery: positiveInt().optional(),

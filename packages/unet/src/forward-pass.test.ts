@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng } from '@cdm/core';
+import { createRng, type DenoiserCallOptions } from '@cdm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UnetConfig } from './config';
 import { forwardPass, type ForwardPlan } from './forward-pass';
@@ -104,10 +104,10 @@ describe('the inference path frees activations as it goes', () => {
 
 describe('gradient checkpointing', () => {
   /** One training step's loss and the gradients of x and of every parameter (one backward pass). */
-  const step = (model: AdmUnet) => {
+  const step = (model: AdmUnet, callOptions: DenoiserCallOptions = { training: true }) => {
     const weights = tf.tidy(() => tf.reshape(tf.sin(tf.range(0, B * 8 * 8 * 6)), [B, 8, 8, 6]));
     const variables = [...model.parameters().values()];
-    const loss = (input: tf.Tensor) => tf.sum(tf.mul(model.forward(input as tf.Tensor4D, t, cond, { training: true }), weights)) as tf.Scalar;
+    const loss = (input: tf.Tensor) => tf.sum(tf.mul(model.forward(input as tf.Tensor4D, t, cond, callOptions), weights)) as tf.Scalar;
     const { value, grads } = tf.valueAndGrads((input: tf.Tensor, ..._params: tf.Tensor[]) => loss(input))([x, ...variables]);
     const result = { loss: value.dataSync()[0]!, dx: grads[0]!.dataSync() as Float32Array, grads: grads.slice(1).map((g) => g.dataSync() as Float32Array) };
     tf.dispose([weights, value, ...grads]);
@@ -127,20 +127,57 @@ describe('gradient checkpointing', () => {
     expect(checkpointed.randomState!()).toEqual(plain.randomState!()); // the backward replays, it does not draw
   });
 
+  /** The peak tensor memory of one training forward and backward; checks that nothing leaks. */
+  const peak = async (model: AdmUnet, callOptions: DenoiserCallOptions = { training: true }) => {
+    const variables = [...model.parameters().values()];
+    const before = tf.memory().numTensors;
+    const info = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.forward(x, t, cond, callOptions))) as tf.Scalar, variables);
+      tf.dispose([value, grads]);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    return info.peakBytes;
+  };
+
   it('holds far less between forward and backward, and leaks nothing', async () => {
-    const peak = async (model: AdmUnet) => {
-      const variables = [...model.parameters().values()];
-      const before = tf.memory().numTensors;
-      const info = await tf.profile(() => {
-        const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.forward(x, t, cond, { training: true }))) as tf.Scalar, variables);
-        tf.dispose([value, grads]);
-      });
-      expect(tf.memory().numTensors).toBe(before);
-      return info.peakBytes;
-    };
     const plain = await peak(build(false));
     const checkpointed = await peak(build(true));
     expect(checkpointed).toBeLessThan(0.6 * plain);
+  });
+
+  describe('asked for per call ({ training: true, gradientCheckpointing: true }) on a network built without it', () => {
+    const perCall: DenoiserCallOptions = { training: true, gradientCheckpointing: true };
+
+    it('gives the plain pass’s loss and gradients (within 1e-5 of each tensor’s largest value) and dropout masks, over two steps', () => {
+      const plain = build(false);
+      const asked = build(false);
+      for (let s = 0; s < 2; s++) {
+        const a = step(plain);
+        const b = step(asked, perCall);
+        expect(b.loss).toBe(a.loss);
+        expect(maxDifference(b.dx, a.dx)).toBeLessThanOrEqual(1e-5 * largest(a.dx));
+        a.grads.forEach((g, i) => expect(maxDifference(b.grads[i]!, g)).toBeLessThanOrEqual(1e-5 * Math.max(largest(g), 1e-12)));
+      }
+      expect(asked.randomState!()).toEqual(plain.randomState!());
+    });
+
+    it('holds far less between forward and backward, and leaks nothing', async () => {
+      const model = build(false);
+      const plain = await peak(model);
+      const asked = await peak(model, perCall);
+      expect(asked).toBeLessThan(0.6 * plain);
+      // The hint lasts for its call only: the next plain training forward keeps everything again.
+      expect(await peak(model)).toBe(plain);
+    });
+
+    it('does not turn off the create-time option, and changes nothing in inference', async () => {
+      const built = build(true);
+      expect(await peak(built, { training: true, gradientCheckpointing: false })).toBe(await peak(built));
+      const model = build(false);
+      const [a, b] = [model.forward(x, t, cond), model.forward(x, t, cond, { gradientCheckpointing: true })];
+      expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+      tf.dispose([a, b]);
+    });
   });
 
   it('changes nothing in inference', () => {

@@ -25,7 +25,8 @@ export interface CreateUnetOptions {
    * Gradient checkpointing in training (`forward(…, { training: true })`): each block keeps only its
    * input for the backward pass and recomputes its activations there. Costs about one more forward
    * pass per training step; saves most of the activation memory, so larger batches fit. Gradients
-   * are the same as without it (dropout masks are replayed). Default false.
+   * are the same as without it (dropout masks are replayed). Default false: then a single training
+   * forward can still ask for it with the call option `{ training: true, gradientCheckpointing: true }`.
    */
   readonly gradientCheckpointing?: boolean;
 }
@@ -73,7 +74,9 @@ export function createAdmUnet(config: UnetConfig | ResolvedUnetConfig, options: 
       if (disposed) throw errors.invalidArgument('network', 'a network that has not been disposed', 'disposed');
       checkInputs(resolved, x, t, cond);
       const training = callOptions?.training === true;
-      const plan = { release: !training, checkpoint: training && options.gradientCheckpointing === true };
+      // Either the network's own option or the call's hint turns checkpointing on.
+      const checkpoint = training && (options.gradientCheckpointing === true || callOptions?.gradientCheckpointing === true);
+      const plan = { release: !training, checkpoint };
       return tf.tidy(() => forwardPass(resolved, architecture, param, dropoutRng, x, t, cond ?? {}, callOptions ?? {}, plan));
     },
     dispose() {

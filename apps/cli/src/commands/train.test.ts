@@ -134,6 +134,58 @@ describe('cdm train', () => {
     expect(wrongOrder.stderr).toContain('Invalid stage directory 1');
   });
 
+  it('training.gradientCheckpointing: true trains, to the losses of the same run without it; a non-boolean is refused with exit 2', async () => {
+    // A plugin denoiser that is the ADM U-Net with its forward calls' options recorded (save: a no-op, adm-unet's refuses a wrapped network).
+    await writeFile(
+      join(dir, 'record-forward.mjs'),
+      [
+        'export function register(registries) {',
+        "  const unet = registries.denoisers.get('adm-unet');",
+        '  registries.denoisers.use({',
+        "    name: 'recording-unet',",
+        '    create(config) {',
+        '      const d = unet.create(config);',
+        '      return { ...d, forward: (x, t, c, o) => (globalThis.__cdmForwardOptions.push(o), d.forward(x, t, c, o)) };',
+        '    },',
+        '    load: (...args) => unet.load(...args),',
+        '    save: async () => {},',
+        '  });',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const recorded = (globalThis as { __cdmForwardOptions?: unknown[] }).__cdmForwardOptions = [];
+    const base = microBaseConfig();
+    // Not 'adm-unet', so the CLI fills in no class fields: the config states them.
+    const stage = { ...base.stage, denoiser: { type: 'recording-unet', config: { ...base.stage.denoiser.config, numClasses: 10, classifierFreeGuidance: true } } };
+    const training = { ...base.training, steps: 2 };
+    const losses = async (runDir: string) => (await readFile(join(dir, runDir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number });
+    const config = (runDir: string, extra: Record<string, unknown>) => microBaseConfig({ plugins: ['./record-forward.mjs'], runDir, stage, training: { ...training, ...extra } });
+    const plain = await write('gc-plain.json', config('runs/gc-plain', {}));
+    const checkpointed = await write('gc.json', config('runs/gc', { gradientCheckpointing: true }));
+    const first = await cdm(['train', plain, '--backend', 'tfjs-cpu', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(recorded.splice(0)).toEqual([{ training: true }, { training: true }]);
+    const run = await cdm(['train', checkpointed, '--backend', 'tfjs-cpu', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.json()).toMatchObject({ ok: true, stage: 'base8', step: 2 });
+    expect(recorded.splice(0)).toEqual([
+      { training: true, gradientCheckpointing: true },
+      { training: true, gradientCheckpointing: true },
+    ]);
+    // Same forward (dropout masks replayed), a backward that differs only in float32 rounding: losses within 1e-5 relative.
+    const [a, b] = [await losses('runs/gc-plain'), await losses('runs/gc')];
+    expect(b.map((l) => l.step)).toEqual([1, 2]);
+    b.forEach((line, i) => expect(Math.abs(line.loss - a[i]!.loss)).toBeLessThanOrEqual(1e-5 * a[i]!.loss));
+
+    const bad = await write('gc-bad.json', microBaseConfig({ runDir: 'runs/gc-bad', training: { ...training, gradientCheckpointing: 'yes' } }));
+    const refused = await cdm(['train', bad, '--backend', 'tfjs-cpu']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('training.gradientCheckpointing: Invalid input: expected boolean, received string');
+    delete (globalThis as { __cdmForwardOptions?: unknown[] }).__cdmForwardOptions;
+  });
+
   it('rejects a config that does not validate with exit 2, naming every bad field', async () => {
     const bad = microBaseConfig() as any;
     bad.stage.diffusion.timesteps = -5;

@@ -111,6 +111,7 @@ async function trainLocked(ctx: CommandContext, configPath: string, config: Trai
       ...optional('ema', t.ema),
       ...optional('emaWarmup', t.emaWarmup),
       ...optional('gradClip', t.gradClip),
+      ...optional('gradientCheckpointing', t.gradientCheckpointing),
       ...optional('timestepSampler', t.timestepSampler),
       ...optional('classDropout', t.classDropout),
       ...optional('checkpointEvery', t.checkpointEvery),

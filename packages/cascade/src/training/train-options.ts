@@ -39,6 +39,15 @@ export interface TrainStageOptions {
   readonly adam?: AdamOptions;
   /** Clip the global gradient norm to this. Default: no clipping. */
   readonly gradClip?: number;
+  /**
+   * Ask the denoiser for gradient checkpointing in its training forward (the call option
+   * `gradientCheckpointing`): one that supports it (the ADM U-Net) keeps only each block's input
+   * and recomputes the block in the backward pass — the same gradients to float rounding, about one
+   * more forward pass per step, and much less memory, so larger batches fit. Others ignore it. The
+   * held-out evaluation is no training forward and does not use it. Not a run setting: a resumed
+   * run may turn it on or off. Default false.
+   */
+  readonly gradientCheckpointing?: boolean;
   /** Must equal the stage's diffusion loss, which decides it; given only to be checked. */
   readonly loss?: LossType;
   /** Default 'uniform'. */
@@ -146,7 +155,7 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 /** Validates the options with errors that name the option, and fills in the defaults. */
 export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOptions {
   const { stage, dataset, steps, batchSize, gradAccumulation = 1, lr, warmup = 0, ema = 0.9999, emaWarmup = true } = options;
-  const { gradClip, timestepSampler = 'uniform', classDropout = 0, checkpointEvery, checkpointMinutes = 10, keepLast = 3, storage, runDir } = options;
+  const { gradClip, gradientCheckpointing = false, timestepSampler = 'uniform', classDropout = 0, checkpointEvery, checkpointMinutes = 10, keepLast = 3, storage, runDir } = options;
   const { resume = 'auto', seed = 0, saveOnAbort = true, adam = {}, init, heldOut, snapshot, now = () => performance.now() } = options;
   if (!isInteger(steps, 1)) throw errors.invalidArgument('steps', 'a positive integer', steps);
   if (!isInteger(batchSize, 1)) throw errors.invalidArgument('batchSize', 'a positive integer', batchSize);
@@ -159,6 +168,7 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
   if (!isNumber(ema) || ema < 0 || ema > 1) throw errors.invalidArgument('ema', 'a decay in [0, 1]', ema);
   if (typeof emaWarmup !== 'boolean') throw errors.invalidArgument('emaWarmup', 'a boolean', emaWarmup);
   if (gradClip !== undefined && (!isNumber(gradClip) || gradClip <= 0)) throw errors.invalidArgument('gradClip', 'a finite number > 0', gradClip);
+  if (typeof gradientCheckpointing !== 'boolean') throw errors.invalidArgument('gradientCheckpointing', 'a boolean', gradientCheckpointing);
   const loss = options.loss ?? stage.diffusion.loss;
   if (loss !== stage.diffusion.loss) {
     throw errors.invalidArgument('loss', `'${stage.diffusion.loss}' (the stage's diffusion decides the loss)`, loss);
@@ -218,6 +228,7 @@ export function resolveTrainOptions(options: TrainStageOptions): ResolvedTrainOp
     emaWarmup,
     adam,
     gradClip,
+    gradientCheckpointing,
     loss,
     timestepSampler,
     classDropout,

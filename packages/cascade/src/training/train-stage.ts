@@ -247,6 +247,7 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
           rng,
           classDropout: o.classDropout,
           gradClip: o.gradClip,
+          gradientCheckpointing: o.gradientCheckpointing,
           gradAccumulation: o.gradAccumulation,
           nextBatch,
           diverged: (what) => {

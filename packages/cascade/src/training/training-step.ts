@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { errors, randomNormal, type DataBatch, type DenoiserCondition, type Rng, type TimestepSampler, type TrainingLosses } from '@cdm/core';
+import { errors, randomNormal, type DataBatch, type DenoiserCallOptions, type DenoiserCondition, type Rng, type TimestepSampler, type TrainingLosses } from '@cdm/core';
 import type { Stage } from '../stage/stage';
 import type { Adam } from './adam';
 import { dropClassLabels } from './class-dropout';
@@ -16,6 +16,8 @@ export interface TrainingStepContext {
   readonly rng: Rng;
   readonly classDropout: number;
   readonly gradClip: number | undefined;
+  /** Ask the denoiser for gradient checkpointing in its training forward (a hint; see `DenoiserCallOptions`). */
+  readonly gradientCheckpointing?: boolean;
   /** Micro-batches per update. */
   readonly gradAccumulation: number;
   /** Fetches the next micro-batch (its tensors are disposed here). */
@@ -116,7 +118,7 @@ async function microBatch(
     const perExample: tf.Tensor1D[] = [];
     const names = new Map([...parameters].map(([name, variable]) => [variable.name, name] as const));
     const { value, grads: byVariable } = tf.variableGrads(() => {
-      const losses = stageLosses(stage, { x0, xt, noise, timesteps, t, condition }, true);
+      const losses = stageLosses(stage, { x0, xt, noise, timesteps, t, condition }, true, context.gradientCheckpointing === true ? { gradientCheckpointing: true } : {});
       perExample.push(tf.keep(losses.loss), tf.keep(losses.mse), ...(losses.vb ? [tf.keep(losses.vb)] : []));
       return tf.mean(tf.mul(losses.loss, w)) as tf.Scalar;
     }, [...parameters.values()]);
@@ -183,9 +185,13 @@ export interface StageLossInput {
   readonly condition: DenoiserCondition;
 }
 
-/** The denoiser's output on x_t and the diffusion's per-example training losses for it (training mode turns dropout on). */
-export function stageLosses(stage: Stage, input: StageLossInput, training: boolean): TrainingLosses {
+/**
+ * The denoiser's output on x_t and the diffusion's per-example training losses for it (training
+ * mode turns dropout on). `callOptions` adds the denoiser's other call options (e.g. the
+ * `gradientCheckpointing` hint of a training forward).
+ */
+export function stageLosses(stage: Stage, input: StageLossInput, training: boolean, callOptions: Omit<DenoiserCallOptions, 'training'> = {}): TrainingLosses {
   const { x0, xt, noise, timesteps, t, condition } = input;
-  const modelOutput = stage.denoiser.forward(xt, t, condition, { training });
+  const modelOutput = stage.denoiser.forward(xt, t, condition, { ...callOptions, training });
   return stage.diffusion.trainingLosses({ modelOutput, x0, xt, noise, t: timesteps });
 }

@@ -16,6 +16,14 @@ export interface DenoiserCondition {
 export interface DenoiserCallOptions {
   /** Training mode (dropout on). Default false. */
   readonly training?: boolean;
+  /**
+   * A hint for a training forward (`training: true`): a denoiser that supports gradient
+   * checkpointing keeps only each block's input for the backward pass and recomputes the block's
+   * activations there. The gradients are the same (to float rounding), for much less memory and
+   * about one more forward pass per step. A denoiser that does not support it ignores it, and so
+   * does an inference forward. Default false.
+   */
+  readonly gradientCheckpointing?: boolean;
 }
 
 /**

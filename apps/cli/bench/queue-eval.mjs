@@ -64,7 +64,21 @@ function run(argv, env = {}) {
 }
 
 const rows = [];
+let inProcess;
 try {
+  // The same evaluation in one process (no queue, no workers): what the queue's overhead is measured against.
+  {
+    const report = join(scratch, 'eval-local.json');
+    const load = os.loadavg()[0];
+    console.log(`in process: cdm eval --n ${n} …`);
+    const started = performance.now();
+    const result = await run(['eval', ...cascadeArgs, '--n', String(n), '--batch', String(batch), '--metrics', 'fid,kid', '--bootstrap', '0', '--seed', '1', '--out', report, '--json', '--quiet']).done;
+    const wall = (performance.now() - started) / 1000;
+    if (result.code !== 0) throw new Error(`cdm eval exited ${result.code}:\n${result.stderr}`);
+    const json = JSON.parse(await readFile(report, 'utf8'));
+    inProcess = { sampling: json.seconds.sampling, total: wall, rate: n / json.seconds.sampling, fid: json.metrics.fid.value, load, loadAfter: os.loadavg()[0] };
+    console.log(`  sampling ${inProcess.sampling.toFixed(1)} s (${inProcess.rate.toFixed(2)} images/s), whole command ${wall.toFixed(1)} s, FID ${inProcess.fid.toFixed(2)}`);
+  }
   for (const count of workerCounts) {
     const threads = Math.max(1, Math.floor(cores / count));
     const workers = Array.from({ length: count }, () => run(['worker', '--queue', url, '--quiet'], { CDM_NATIVE_THREADS: String(threads) }));
@@ -99,10 +113,11 @@ const lines = [
   '',
   `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}. Redis ${spawnSync('redis-server', ['--version']).stdout.toString().match(/v=(\S+)/)?.[1] ?? '?'} on 127.0.0.1; the shared directory on the local disk.`,
   '',
-  `\`cdm eval ${cascadeArgs.join(' ')} --n ${n} --batch ${batch} --metrics fid,kid --queue … --chunk-size ${chunkSize}\` with its samples drawn by \`cdm worker\` processes on this machine, each with cores ÷ workers native-kernel threads. "Sampling" runs from enqueueing to the last chunk gathered; the whole command adds loading, features and metrics. FID is the same in every row (the samples are the same).`,
+  `\`cdm eval ${cascadeArgs.join(' ')} --n ${n} --batch ${batch} --metrics fid,kid --queue … --chunk-size ${chunkSize}\` with its samples drawn by \`cdm worker\` processes on this machine, each with cores ÷ workers native-kernel threads. "Sampling" runs from enqueueing to the last chunk gathered; the whole command adds loading, features and metrics. FID is the same in every row (the same samples; with \`--batch\` equal to \`--chunk-size\` the queued rows equal the in-process one to the bit).`,
   '',
   '| workers × threads | sampling s | images/s | per worker | whole command s | FID | load (1 min) before → after |',
   '|---|---|---|---|---|---|---|',
+  `| in process, no queue (${cores} threads) | ${inProcess.sampling.toFixed(1)} | **${inProcess.rate.toFixed(2)}** | | ${inProcess.total.toFixed(1)} | ${inProcess.fid.toFixed(3)} | ${inProcess.load.toFixed(1)} → ${inProcess.loadAfter.toFixed(1)} |`,
   ...rows.map((r) => `| ${r.count} × ${r.threads} | ${r.sampling.toFixed(1)} | **${r.rate.toFixed(2)}** | ${r.perWorker.toFixed(2)} | ${r.total.toFixed(1)} | ${r.fid.toFixed(3)} | ${r.load.toFixed(1)} → ${r.loadAfter.toFixed(1)} |`),
   '',
   `With N machines like this one, each running the best row's workers (${best.count} × ${best.threads}), sampling would reach about N × ${best.rate.toFixed(2)} images/s while Redis and the shared directory keep up (a chunk of ${chunkSize} images is one job and one file): 50,000 samples, the papers' FID, in about ${(50000 / best.rate / 3600).toFixed(1)} h on one machine, ${(50000 / best.rate / 3600 / 10).toFixed(2)} h on 10${one === undefined ? '' : `; one worker alone gives ${one.rate.toFixed(2)} images/s`}.`,

@@ -1,21 +1,9 @@
-import type { CascadeManifest, StageSampleParams } from '@cdm/cascade';
 import type { CommandContext } from '../context';
 import type { EvalSamples } from '../eval-samples';
-import type { RedisAddress } from './redis-url';
-import { sampleOnQueue, type QueueSampleSummary } from './sample-on-queue';
+import { sampleOnQueue, type QueueSampleOptions, type QueueSampleSummary } from './sample-on-queue';
 
-export interface QueueEvalOptions {
-  readonly address: RedisAddress;
-  readonly manifestPath: string;
-  readonly manifest: CascadeManifest;
-  readonly weights?: 'ema' | 'model';
-  readonly seed: number;
-  readonly n: number;
-  readonly labels: readonly number[] | undefined;
-  readonly stages: readonly StageSampleParams[];
-  readonly batch: number;
-  readonly chunkSize: number;
-  readonly sharedDir: string;
+/** The coordinator's settings, as for `cdm sample --queue`, and the size of what each image's arrays hold. */
+export interface QueueEvalOptions extends Omit<QueueSampleOptions, 'kind' | 'onChunk'> {
   /** Values per image of the last stage, and of the stage below it (0 for a one-stage cascade). */
   readonly pixels: number;
   readonly lowPixels: number;
@@ -28,23 +16,14 @@ export interface QueueEvalOptions {
  * one the in-process run samples, so the values, and the metrics, are the same to the bit.
  */
 export async function sampleForEvalOnQueue(ctx: CommandContext, options: QueueEvalOptions): Promise<EvalSamples & { readonly queue: QueueSampleSummary }> {
-  const { n, pixels, lowPixels } = options;
+  const { pixels, lowPixels, ...settings } = options;
+  const { n } = settings;
   const images = new Float32Array(n * pixels);
   let inputs: Float32Array | undefined = lowPixels > 0 ? new Float32Array(n * lowPixels) : undefined;
   const started = performance.now();
   const queue = await sampleOnQueue(ctx, {
+    ...settings,
     kind: 'eval',
-    address: options.address,
-    manifestPath: options.manifestPath,
-    manifest: options.manifest,
-    ...(options.weights === undefined ? {} : { weights: options.weights }),
-    seed: options.seed,
-    n,
-    labels: options.labels,
-    stages: options.stages,
-    batch: options.batch,
-    chunkSize: options.chunkSize,
-    sharedDir: options.sharedDir,
     onChunk: async (first, chunk) => {
       const values = chunk.arrays.values;
       if (values?.dtype !== 'float32' || values.data.length !== values.shape[0]! * pixels) throw new Error(`chunk ${first} holds no float values of the last stage`);

@@ -98,12 +98,14 @@ case "${1:-}" in
     [ "${1:-}" = handover ] && { echo "hand-over in $HANDOVER"; exit 0; }
     REAL="$R/real-handover.safetensors"
     [ -f "$REAL" ] || N="$N" node docs/ablation/fashion/real-handover.mjs "$REAL"
+    # The rows run JOBS at a time (default 2: one per core, one native thread each); each row's output
+    # goes to $R/<row>.log. Rows already in $R are skipped, so an interrupted eval resumes.
+    ROWS=()
     row() { # variant, s, [--truncate | real]
-      local name="$1-s$2${3:+-${3#--}}" from="$HANDOVER" extra=()
+      local name="$1-s$2${3:+-${3#--}}" from="$HANDOVER" extra=""
       [ "${3:-}" = real ] && from="$REAL"
-      [ "${3:-}" = --truncate ] && extra=(--truncate)
-      [ -f "$R/$name.json" ] || $CDM eval "docs/ablation/fashion/stages/sr28-$1.cascade.json" "${MEASURE[@]}" "${SAMPLING[@]}" \
-        --aug-level "0,$2" "${extra[@]}" --handover "$from" --grid "$R/$name.png" --out "$R/$name.json" --quiet
+      [ "${3:-}" = --truncate ] && extra="--truncate"
+      [ -f "$R/$name.json" ] || ROWS+=("$name|$CDM eval docs/ablation/fashion/stages/sr28-$1.cascade.json ${MEASURE[*]} ${SAMPLING[*]} --aug-level 0,$2 $extra --handover $from --grid $R/$name.png --out $R/$name.json --quiet")
     }
     row none 0
     row none 0 real
@@ -112,6 +114,18 @@ case "${1:-}" in
       row "$v" 0 real
       for s in 51 102 253 495; do row "$v" "$s"; row "$v" "$s" --truncate; done
     done
+    JOBS="${JOBS:-2}"
+    THREADS=$(( $(nproc) / JOBS > 0 ? $(nproc) / JOBS : 1 ))
+    failed=0
+    echo "${#ROWS[@]} rows to measure, $JOBS at a time"
+    for entry in "${ROWS[@]}"; do
+      while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || failed=$((failed + 1)); done
+      name="${entry%%|*}"
+      echo "$(date +%H:%M:%S) $name"
+      CDM_NATIVE_THREADS="$THREADS" bash -c "${entry#*|}" > "$R/$name.log" 2>&1 &
+    done
+    while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || failed=$((failed + 1)); done
+    [ "$failed" -eq 0 ] || { echo "$failed row(s) failed: see $R/*.log" >&2; exit 1; }
     echo "results in $R"
     ;;
   status)

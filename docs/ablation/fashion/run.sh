@@ -105,7 +105,7 @@ case "${1:-}" in
       local name="$1-s$2${3:+-${3#--}}" from="$HANDOVER" extra=""
       [ "${3:-}" = real ] && from="$REAL"
       [ "${3:-}" = --truncate ] && extra="--truncate"
-      [ -f "$R/$name.json" ] || ROWS+=("$name|$CDM eval docs/ablation/fashion/stages/sr28-$1.cascade.json ${MEASURE[*]} ${SAMPLING[*]} --aug-level 0,$2 $extra --handover $from --grid $R/$name.png --out $R/$name.json --quiet")
+      [ -f "$R/$name.json" ] || ROWS+=("$name|$CDM eval docs/ablation/fashion/stages/sr28-$1.cascade.json ${MEASURE[*]} ${SAMPLING[*]} --aug-level 0,$2 $extra --handover $from --grid $R/$name.png --save-features $R/$name.features.safetensors --out $R/$name.json --quiet")
     }
     row none 0
     row none 0 real

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pngCodec } from '@cdm/backend-node';
+import { decodeFeatureFile, featureStatistics, fid } from '@cdm/cascade/eval';
 import { decodeHandover } from '../handover-file';
 import { cdm, tempDir, writeMicroCascade } from '../testing/micro-cascade';
 
@@ -136,9 +137,16 @@ describe('cdm eval', () => {
     expect(file.provenance).toMatchObject({ cascade: manifest, seed: 1, batch: 6, stages: [{ name: 'base', resolution: 8, params: { sampler: 'ddpm', steps: 4 } }] });
     const grid = await pngCodec().decode(new Uint8Array(await readFile(join(dir, 'grid.png'))));
     expect(grid.width).toBeGreaterThan(4 * 16); // 12 images of 16×16 in 4 class columns, with captions
-    const fromFile = await cdm(['eval', manifest, ...quick(...ddpm, '--aug-level', '0,0', '--handover', handover)]);
+    const featuresFile = join(dir, 'features.safetensors');
+    const fromFile = await cdm(['eval', manifest, ...quick(...ddpm, '--aug-level', '0,0', '--handover', handover, '--save-features', featuresFile)]);
     expect(fromFile.code).toBe(0);
     expect(fromFile.json().metrics.fid.value).toBe(saved.json().metrics.fid.value);
+    // --save-features keeps both feature sets, in sampling order: the report's FID follows from them.
+    const features = decodeFeatureFile(new Uint8Array(await readFile(featuresFile)), featuresFile);
+    expect(features).toMatchObject({ count: 12, realCount: 12, extractor: 'procedural-classifier-v1', provenance: { cascade: manifest, seed: 1, handover, level: 0 } });
+    expect(Array.from(features.labels!)).toEqual(Array.from(file.labels!));
+    expect(fid(featureStatistics(features.samples, 12, features.featureDim, 'x'), featureStatistics(features.real, 12, features.featureDim, 'x')).fid).toBeCloseTo(fromFile.json().metrics.fid.value, 6);
+    expect(fromFile.json().savedFeatures).toBe(featuresFile);
     expect(fromFile.json().handover).toMatchObject({ file: handover, level: 0, seed: 1 });
     // The same outputs and the same inputs: the same colour shift, whether the base ran or its images were read back.
     expect(fromFile.json().metrics.colourShift).toEqual(saved.json().metrics.colourShift);

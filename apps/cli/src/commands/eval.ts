@@ -13,6 +13,7 @@ import {
   cachedReferenceStatistics,
   classificationAccuracyScore,
   defaultExtractorWidths,
+  encodeFeatureFile,
   extractFeatures,
   featureStatistics,
   graphModelExtractor,
@@ -77,6 +78,7 @@ interface EvalFlags extends CommonFlags, StageSampleFlags {
   readonly saveHandover?: string;
   readonly handoverLevels?: string;
   readonly grid?: string;
+  readonly saveFeatures?: string;
   readonly queue?: string;
   readonly chunkSize?: string;
   readonly sharedDir?: string;
@@ -128,6 +130,7 @@ export function registerEval(program: Command, io: CliIo, state: RunState): void
     .option('--handover-levels <list>', 'with --save-handover: also its states at these levels s, for truncated hand-overs (e.g. 51,102,253,495)')
     .option('--handover <file>', 'sample only the last stage, from a --save-handover file (at level s with --truncate --aug-level …,s)')
     .option('--grid <png>', `also write the first ${GRID_IMAGES_TEXT} samples as a captioned grid`)
+    .option('--save-features <file>', "also save the samples' and the real images' features (safetensors, rows in sampling order), to compare evaluations paired (pairedComparison in @cdm/cascade/eval)")
     .option('--queue <url>', 'sample on `cdm worker` processes through BullMQ on this Redis (redis://host:port) instead of in this process; the same samples')
     .option('--chunk-size <n>', `with --queue: images per job (default ${DEFAULT_CHUNK_SIZE}; equal to --batch, the samples are those of the in-process run to the bit)`)
     .option('--shared-dir <dir>', 'with --queue: a directory every worker can write, for the finished chunks (default: the directory of --out)')
@@ -494,6 +497,25 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
       }
     }
     const metricsSeconds = (performance.now() - metricsStart) / 1000;
+    if (flags.saveFeatures !== undefined) {
+      const file = resolve(ctx.cwd, flags.saveFeatures);
+      const realSet = await real();
+      await writeFileAtomic(
+        file,
+        encodeFeatureFile({
+          samples: fake.features,
+          real: realSet,
+          count: n,
+          realCount: realSet.length / fake.featureDim,
+          featureDim: fake.featureDim,
+          ...(cascadeLabels === undefined ? {} : { labels: Int32Array.from(cascadeLabels) }),
+          extractor: extractor.name,
+          ...(extractor.fingerprint === undefined ? {} : { fingerprint: extractor.fingerprint }),
+          provenance: { cascade: manifestPath, seed, real: folder ?? `procedural world ${worldSeed}`, ...(flags.handover === undefined ? {} : { handover: resolve(ctx.cwd, flags.handover), level: sampled.level }) },
+        }),
+      );
+      ctx.say(`Wrote ${file}: the features of the ${n} samples and ${n} real images`);
+    }
     if (rows.length > 0) ctx.say(metricsTable(rows));
     const seconds = (performance.now() - started) / 1000;
     const out = resolve(ctx.cwd, flags.out ?? 'eval.json');
@@ -529,6 +551,7 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
       seconds: { total: seconds, sampling: samplingSeconds, features: featureSeconds, metrics: metricsSeconds },
       ...(flags.saveHandover === undefined ? {} : { savedHandover: resolve(ctx.cwd, flags.saveHandover) }),
       ...(flags.grid === undefined ? {} : { grid: resolve(ctx.cwd, flags.grid) }),
+      ...(flags.saveFeatures === undefined ? {} : { savedFeatures: resolve(ctx.cwd, flags.saveFeatures) }),
       out,
     };
     await writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);

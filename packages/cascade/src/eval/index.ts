@@ -41,6 +41,8 @@ export {
 export { featureStatistics, type FeatureStatistics } from './feature-statistics';
 export { fid, type FidResult } from './fid';
 export { kid, type KidOptions, type KidResult } from './kid';
+export { contrast, multisetMmd, pairedComparison, type ComparedSet, type ContrastResult, type PairedComparison, type PairedComparisonOptions } from './paired-comparison';
+export { FEATURE_FILE_FORMAT, decodeFeatureFile, encodeFeatureFile, type FeatureFile } from './feature-file';
 export {
   bootstrapFid,
   bootstrapInterval,

@@ -29,7 +29,7 @@ export interface KidOptions {
 }
 
 /** The cubic polynomial kernel of KID: k(x, y) = (xᵀy / d + 1)³. */
-function kernel(a: Float64Array, i: number, b: Float64Array, j: number, d: number): number {
+export function kernel(a: Float64Array, i: number, b: Float64Array, j: number, d: number): number {
   let dot = 0;
   const ai = i * d;
   const bj = j * d;
@@ -39,7 +39,7 @@ function kernel(a: Float64Array, i: number, b: Float64Array, j: number, d: numbe
 }
 
 /** All kernel values between the rows of `a` (na × d) and `b` (nb × d), row-major [na × nb]; symmetric when `a === b`. */
-function kernelMatrix(a: Float64Array, na: number, b: Float64Array, nb: number, d: number): Float64Array {
+export function kernelMatrix(a: Float64Array, na: number, b: Float64Array, nb: number, d: number): Float64Array {
   const out = new Float64Array(na * nb);
   const symmetric = a === b;
   for (let i = 0; i < na; i++) {

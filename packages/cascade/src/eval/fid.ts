@@ -30,38 +30,62 @@ export interface FidResult {
  * @throws CDM_INVALID_ARGUMENT when the statistics come from different extractors or dimensions.
  */
 export function fid(a: FeatureStatistics, b: FeatureStatistics): FidResult {
+  return fidFromRoot(a, covarianceRoot(a), b);
+}
+
+/** √Σ of a set's covariance, from its symmetric eigendecomposition (negative eigenvalues clamped to 0 and counted). */
+export interface CovarianceRoot {
+  readonly sqrt: Float64Array;
+  readonly clamped: number;
+  /** The most negative eigenvalue relative to the largest (0 when none is negative). */
+  readonly mostNegativeRelative: number;
+}
+
+function clampCount(values: Float64Array): { clamped: number; mostNegativeRelative: number } {
+  const largest = Math.max(0, ...values);
+  let clamped = 0;
+  let mostNegativeRelative = 0;
+  for (const v of values) {
+    if (v < 0) {
+      clamped++;
+      if (largest > 0) mostNegativeRelative = Math.min(mostNegativeRelative, v / largest);
+    }
+  }
+  return { clamped, mostNegativeRelative };
+}
+
+/** √Σ₁ for {@link fidFromRoot}: compute it once to compare one set with many. */
+export function covarianceRoot(a: FeatureStatistics): CovarianceRoot {
+  const eigen = symmetricEigen(a.covariance, a.mean.length);
+  return { sqrt: fromEigen(eigen, (v) => Math.sqrt(Math.max(0, v))), ...clampCount(eigen.values) };
+}
+
+/** {@link fid} with √Σ₁ given (from {@link covarianceRoot} of `a`): the same numbers, one eigendecomposition fewer. */
+export function fidFromRoot(a: FeatureStatistics, root: CovarianceRoot, b: FeatureStatistics): FidResult {
   const d = a.mean.length;
   if (a.extractor !== b.extractor) {
     throw errors.invalidArgument('statistics', `two sets from the same feature extractor (FIDs of different extractors are not comparable)`, [a.extractor, b.extractor]);
   }
-  if (b.mean.length !== d || a.covariance.length !== d * d || b.covariance.length !== d * d) {
+  if (b.mean.length !== d || a.covariance.length !== d * d || b.covariance.length !== d * d || root.sqrt.length !== d * d) {
     throw errors.invalidArgument('statistics', 'means of one dimension d and d×d covariances', [a.mean.length, b.mean.length]);
   }
   let meanTerm = 0;
   for (let i = 0; i < d; i++) meanTerm += (a.mean[i]! - b.mean[i]!) ** 2;
   let traces = 0;
   for (let i = 0; i < d; i++) traces += a.covariance[i * d + i]! + b.covariance[i * d + i]!;
-
-  let clamped = 0;
-  let mostNegativeRelative = 0;
-  const clampNegative = (values: Float64Array) => {
-    const largest = Math.max(0, ...values);
-    for (const v of values) {
-      if (v < 0) {
-        clamped++;
-        if (largest > 0) mostNegativeRelative = Math.min(mostNegativeRelative, v / largest);
-      }
-    }
-  };
-  const eigenA = symmetricEigen(a.covariance, d);
-  clampNegative(eigenA.values);
-  const sqrtA = fromEigen(eigenA, (v) => Math.sqrt(Math.max(0, v)));
-  const product = multiply(multiply(sqrtA, b.covariance, d), sqrtA, d); // √Σ₁ Σ₂ √Σ₁
+  const product = multiply(multiply(root.sqrt, b.covariance, d), root.sqrt, d); // √Σ₁ Σ₂ √Σ₁
   const eigenProduct = symmetricEigen(product, d);
-  clampNegative(eigenProduct.values);
+  const negatives = clampCount(eigenProduct.values);
   let traceSqrt = 0;
   for (const v of eigenProduct.values) traceSqrt += Math.sqrt(Math.max(0, v));
 
   const covarianceTerm = traces - 2 * traceSqrt;
-  return { fid: Math.max(0, meanTerm + covarianceTerm), extractor: a.extractor, meanTerm, covarianceTerm, clampedEigenvalues: clamped, mostNegativeRelative };
+  return {
+    fid: Math.max(0, meanTerm + covarianceTerm),
+    extractor: a.extractor,
+    meanTerm,
+    covarianceTerm,
+    clampedEigenvalues: root.clamped + negatives.clamped,
+    mostNegativeRelative: Math.min(root.mostNegativeRelative, negatives.mostNegativeRelative),
+  };
 }

@@ -1,7 +1,7 @@
 import { createRng, errors, type Rng } from '@cdm/core';
 import { bootstrapInterval, type BootstrapInterval } from './bootstrap';
 import { checkFeatures, featureStatistics, type FeatureStatistics } from './feature-statistics';
-import { fid } from './fid';
+import { covarianceRoot, fidFromRoot } from './fid';
 import { kernelMatrix } from './kid';
 
 /** One evaluated set of samples in a {@link pairedComparison}. */
@@ -143,9 +143,10 @@ export function pairedComparison(
 
   // The full sets.
   const realStatistics = featureStatistics(real.features, nr, d, SAME);
+  const realRoot = covarianceRoot(realStatistics);
   const all = (n: number) => new Uint32Array(n).fill(1);
   const kidOf = (k: number, countsX: Uint32Array, countsY: Uint32Array) => multisetMmd(kxx, kernels[k]!.kyy, kernels[k]!.kxy, countsX, countsY);
-  const fullFid = Float64Array.from(sets, (set) => fid(featureStatistics(set.features, set.count, d, SAME), realStatistics).fid);
+  const fullFid = Float64Array.from(sets, (set) => fidFromRoot(realStatistics, realRoot, featureStatistics(set.features, set.count, d, SAME)).fid);
   const fullKid = Float64Array.from(sets, (set, k) => kidOf(k, all(nr), all(set.count)));
 
   // The joint resamples.
@@ -155,6 +156,7 @@ export function pairedComparison(
   for (let b = 0; b < resamples; b++) {
     const countsX = drawCounts(rng, nr);
     const statisticsX = weightedStatistics(real.features, countsX, d);
+    const rootX = covarianceRoot(statisticsX); // once per resample, for every set
     const shared = new Map<string, Uint32Array>();
     sets.forEach((set, k) => {
       let countsY = set.pairing === undefined ? undefined : shared.get(set.pairing);
@@ -162,7 +164,7 @@ export function pairedComparison(
         countsY = drawCounts(rng, set.count);
         if (set.pairing !== undefined) shared.set(set.pairing, countsY);
       }
-      fidResampled[k]![b] = fid(weightedStatistics(set.features, countsY, d), statisticsX).fid;
+      fidResampled[k]![b] = fidFromRoot(statisticsX, rootX, weightedStatistics(set.features, countsY, d)).fid;
       kidResampled[k]![b] = kidOf(k, countsX, countsY);
     });
   }

@@ -44,8 +44,8 @@ const lines = [
 ];
 for (const { variant, s, how, report } of rows) {
   const m = report.metrics;
-  const fid = `${fmt(m.fid.value, 2)} (${interval(m.fid.bootstrap.low, m.fid.bootstrap.high, 1)})`;
-  const kid = `${fmt(m.kid.mean, 2)} ± ${m.kid.std.toFixed(2)}`;
+  const fid = `${fmt(m.fid.value, 2)} (${interval(m.fid.bootstrap.low, m.fid.bootstrap.high, 2)})`;
+  const kid = `${fmt(m.kid.mean, 3)} ± ${m.kid.std.toFixed(3)}`;
   const pr = m.pr === undefined ? '—' : `${m.pr.precision.toFixed(3)} / ${m.pr.recall.toFixed(3)}`;
   const acc = m.classAccuracy === undefined ? '—' : `${pct(m.classAccuracy.value)} (${(100 * m.classAccuracy.interval.low).toFixed(1)}…${(100 * m.classAccuracy.interval.high).toFixed(1)})`;
   const cas = m.cas?.top1 === undefined ? '—' : pct(m.cas.top1);

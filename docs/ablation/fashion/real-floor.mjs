@@ -37,6 +37,7 @@ for (let i = 0; i < N; i++) {
   const row = set.logits.subarray(i * extractor.numClasses, (i + 1) * extractor.numClasses);
   if (row.indexOf(Math.max(...row)) === labels[i]) correct++;
 }
+// provenance.handover is the real-input rows' hand-over file: it pairs this file with those rows in compare.mjs.
 const out = join(dir, 'real-floor.features.safetensors');
 writeFileSync(
   out,
@@ -49,7 +50,7 @@ writeFileSync(
     labels,
     extractor: extractor.name,
     fingerprint: extractor.fingerprint,
-    provenance: { what: `the real ${RESOLUTION}×${RESOLUTION} originals of real-handover.safetensors' inputs`, handover: join(dir, 'real-handover.safetensors'), classAccuracy: correct / N },
+    provenance: { what: `the real ${RESOLUTION}×${RESOLUTION} originals of real-handover.safetensors' inputs`, handover: reference.provenance.handover, classAccuracy: correct / N },
   }),
 );
 extractor.dispose();

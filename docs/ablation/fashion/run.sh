@@ -10,7 +10,7 @@
 #   bash docs/ablation/fashion/run.sh status  # step, loss and held-out loss of each run
 #   bash docs/ablation/fashion/run.sh snapshot  # export every stage from its current checkpoint (runs go on)
 #   bash docs/ablation/fashion/run.sh handover  # sample the base once (N=… images) for every row; needs stages/ exported
-#   bash docs/ablation/fashion/run.sh eval      # every row of the table (N=… samples, default 1000)
+#   bash docs/ablation/fashion/run.sh eval      # every row of the table (N=… samples, default 1000), then table.md (compare.mjs)
 #   bash docs/ablation/fashion/run.sh stop    # Ctrl-C to every run: each saves a checkpoint and exits
 #
 # STEPS=… overrides every run's target (training.steps).
@@ -81,8 +81,17 @@ case "${1:-}" in
     # 100-step run passes through nearest 50, 100, 250, 500); every super-resolution row starts from
     # these very images, so rows differ only in the super-resolution stage and the hand-over. The
     # real-input rows start from real 14×14 test images instead (real-handover.mjs).
+    # BASE_STEPS=… samples the base with fewer steps: a worse base, to see how each stage copes with
+    # worse inputs (then LEVELS=… lists the levels it passes through for truncated rows, or there are
+    # none). ONLY=<regex> measures only the rows whose names match. Real-input rows do not depend on
+    # the base: with RESULTS=… they are copied from docs/ablation/fashion/results when measured there
+    # at the same N.
     N="${N:-1000}"
-    R="${RESULTS:-docs/ablation/fashion/results}"
+    MAIN=docs/ablation/fashion/results
+    R="${RESULTS:-$MAIN}"
+    BASE_STEPS="${BASE_STEPS:-100}"
+    if [ "$BASE_STEPS" = 100 ]; then LEVELS="${LEVELS-51,102,253,495}"; else LEVELS="${LEVELS-}"; fi
+    ONLY="${ONLY:-.}"
     mkdir -p "$R"
     [ -f docs/ablation/fashion/extractor/extractor.json ] || bash "$0" extractor
     for v in none noise noise-blur; do
@@ -90,11 +99,11 @@ case "${1:-}" in
         --out "docs/ablation/fashion/stages/sr28-$v.cascade.json" > /dev/null
     done
     MEASURE=(--n "$N" --dataset data/fashion-mnist/test --extractor docs/ablation/fashion/extractor --kid-subset-size "$((N / 2))" --bootstrap 100)
-    SAMPLING=(--sampler ddpm,ddpm --steps 100,50)
+    SAMPLING=(--sampler ddpm,ddpm --steps "$BASE_STEPS,50")
     HANDOVER="$R/handover.safetensors"  # RESULTS=… writes elsewhere (e.g. a quick N=50 try)
     # (handover.json measures sr28-noise at s = 0 on the way; the table's rows are all measured from the file.)
     [ -f "$HANDOVER" ] || $CDM eval docs/ablation/fashion/stages/sr28-noise.cascade.json "${MEASURE[@]}" "${SAMPLING[@]}" --aug-level 0,0 \
-      --save-handover "$HANDOVER" --handover-levels 51,102,253,495 --grid "$R/handover.png" --out "$R/handover.json" --quiet
+      --save-handover "$HANDOVER" ${LEVELS:+--handover-levels "$LEVELS"} --grid "$R/handover.png" --out "$R/handover.json" --quiet
     [ "${1:-}" = handover ] && { echo "hand-over in $HANDOVER"; exit 0; }
     REAL="$R/real-handover.safetensors"
     [ -f "$REAL" ] || N="$N" node docs/ablation/fashion/real-handover.mjs "$REAL"
@@ -105,6 +114,12 @@ case "${1:-}" in
       local name="$1-s$2${3:+-${3#--}}" from="$HANDOVER" extra=""
       [ "${3:-}" = real ] && from="$REAL"
       [ "${3:-}" = --truncate ] && extra="--truncate"
+      [[ "$name" =~ $ONLY ]] || return 0
+      [ "${3:-}" = --truncate ] && [[ ",$LEVELS," != *",$2,"* ]] && return 0
+      if [ "${3:-}" = real ] && [ "$R" != "$MAIN" ] && [ ! -f "$R/$name.json" ] && [ -f "$MAIN/$name.features.safetensors" ] \
+        && node -e 'process.exit(JSON.parse(require("fs").readFileSync(process.argv[1])).samples === Number(process.argv[2]) ? 0 : 1)' "$MAIN/$name.json" "$N"; then
+        cp "$MAIN/$name.json" "$MAIN/$name.png" "$MAIN/$name.features.safetensors" "$R/" && echo "$name: copied from $MAIN"
+      fi
       [ -f "$R/$name.json" ] || ROWS+=("$name|$CDM eval docs/ablation/fashion/stages/sr28-$1.cascade.json ${MEASURE[*]} ${SAMPLING[*]} --aug-level 0,$2 $extra --handover $from --grid $R/$name.png --save-features $R/$name.features.safetensors --out $R/$name.json --quiet")
     }
     row none 0
@@ -126,7 +141,10 @@ case "${1:-}" in
     done
     while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || failed=$((failed + 1)); done
     [ "$failed" -eq 0 ] || { echo "$failed row(s) failed: see $R/*.log" >&2; exit 1; }
-    echo "results in $R"
+    # The floor (the real 28×28 originals of the real-input rows' inputs) and the table with the paired differences.
+    [ -f "$R/real-floor.features.safetensors" ] || [ ! -f "$R/none-s0-real.features.safetensors" ] || N="$N" node docs/ablation/fashion/real-floor.mjs "$R"
+    node docs/ablation/fashion/compare.mjs "$R" ${RESAMPLES:+--resamples "$RESAMPLES"} > "$R/table.md"
+    echo "results in $R; the table and the paired differences in $R/table.md"
     ;;
   status)
     for run in "${RUNS[@]}"; do

@@ -62,7 +62,7 @@ function resolve(options: BootstrapOptions): { resamples: number; rng: Rng; leve
 }
 
 /** n draws with replacement from 0…n−1, as multiplicities per row. */
-function drawCounts(rng: Rng, n: number): Uint32Array {
+export function drawCounts(rng: Rng, n: number): Uint32Array {
   const counts = new Uint32Array(n);
   for (let i = 0; i < n; i++) counts[rng.int(n)]!++;
   return counts;

@@ -1,5 +1,5 @@
-import { createRng, errors, type Rng } from '@cdm/core';
-import { bootstrapInterval, type BootstrapInterval } from './bootstrap';
+import { createRng, errors } from '@cdm/core';
+import { bootstrapInterval, drawCounts, type BootstrapInterval } from './bootstrap';
 import { checkFeatures, featureStatistics, type FeatureStatistics } from './feature-statistics';
 import { covarianceRoot, fidFromRoot } from './fid';
 import { kernelMatrix } from './kid';
@@ -48,13 +48,6 @@ export interface PairedComparison {
 
 /** The extractor name on every set's statistics: the caller vouches that all features come from one extractor. */
 const SAME = 'compared';
-
-/** n draws with replacement from 0…n−1, as multiplicities per row. */
-function drawCounts(rng: Rng, n: number): Uint32Array {
-  const counts = new Uint32Array(n);
-  for (let i = 0; i < n; i++) counts[rng.int(n)]!++;
-  return counts;
-}
 
 /** Mean and covariance of the rows of `features` repeated by `counts`, as {@link featureStatistics} computes them for the repeated rows. */
 function weightedStatistics(features: ArrayLike<number>, counts: Uint32Array, d: number): FeatureStatistics {

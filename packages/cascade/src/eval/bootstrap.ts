@@ -69,7 +69,7 @@ export function drawCounts(rng: Rng, n: number): Uint32Array {
 }
 
 /** The rows of `features` (n × d) repeated by `counts`. */
-function gather(features: ArrayLike<number>, counts: Uint32Array, d: number): Float32Array {
+export function gather(features: ArrayLike<number>, counts: Uint32Array, d: number): Float32Array {
   const out = new Float32Array(counts.length * d);
   let row = 0;
   counts.forEach((c, i) => {
@@ -117,7 +117,7 @@ export function squaredDistanceMatrix(a: ArrayLike<number>, na: number, b: Array
 }
 
 /** The distinct rows of a resample (those with a count > 0). */
-const present = (counts: Uint32Array) => Uint32Array.from(counts.keys()).filter((i) => counts[i]! > 0);
+export const present = (counts: Uint32Array) => Uint32Array.from(counts.keys()).filter((i) => counts[i]! > 0);
 
 /**
  * Each present row's squared distance to its k-th nearest other present row (copies of a row are

@@ -1,5 +1,5 @@
 import { createRng, errors } from '@cdm/core';
-import { bootstrapInterval, drawCounts, type BootstrapInterval } from './bootstrap';
+import { bootstrapInterval, drawCounts, gather, present, type BootstrapInterval } from './bootstrap';
 import { checkFeatures, featureStatistics, type FeatureStatistics } from './feature-statistics';
 import { covarianceRoot, fidFromRoot } from './fid';
 import { kernelMatrix } from './kid';
@@ -51,18 +51,9 @@ const SAME = 'compared';
 
 /** Mean and covariance of the rows of `features` repeated by `counts`, as {@link featureStatistics} computes them for the repeated rows. */
 function weightedStatistics(features: ArrayLike<number>, counts: Uint32Array, d: number): FeatureStatistics {
-  let n = 0;
-  for (const c of counts) n += c;
-  const rows = new Float32Array(n * d);
-  let row = 0;
-  counts.forEach((c, i) => {
-    for (let r = 0; r < c; r++, row++) for (let j = 0; j < d; j++) rows[row * d + j] = features[i * d + j]!;
-  });
-  return featureStatistics(rows, n, d, SAME);
+  const rows = gather(features, counts, d);
+  return featureStatistics(rows, rows.length / d, d, SAME);
 }
-
-/** The rows present in a resample (count > 0). */
-const present = (counts: Uint32Array) => Uint32Array.from(counts.keys()).filter((i) => counts[i]! > 0);
 
 /**
  * Σ over ordered pairs of distinct positions of k(a_p, a_q), for the multiset of the rows of `kaa`

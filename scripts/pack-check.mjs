@@ -180,6 +180,8 @@ try {
     if (plain !== undefined) check('npm: vitest 3 ran the suite', /Test Files\s+1 passed/.test(plain) && /v3\.\d+\.\d+/.test(plain), plain.slice(-800));
     const info = run('npm: the installed cdm bin (cdm info --demo --json)', join(npmProject, 'node_modules/.bin/cdm'), ['info', '--demo', '--json'], { cwd: npmProject, env });
     if (info !== undefined) check('npm: cdm info --demo lists the demo cascade', JSON.parse(info).stages?.length === 2, info.slice(0, 400));
+    const fashion = run('npm: cdm info --demo fashion --json', join(npmProject, 'node_modules/.bin/cdm'), ['info', '--demo', 'fashion', '--json'], { cwd: npmProject, env });
+    if (fashion !== undefined) check('npm: cdm info --demo fashion lists the Fashion-MNIST cascade', JSON.stringify(JSON.parse(fashion).stages?.map((s) => s.name)) === '["base14","sr28"]', fashion.slice(0, 400));
     const noConverter = !existsSync(join(npmProject, 'node_modules/@tensorflow/tfjs-converter'));
     check('npm: @tensorflow/tfjs-converter is not installed (an optional peer now)', noConverter);
     nativeKernels(npmProject);

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { precacheManifest } from './src/build/precache-manifest-plugin';
+import { demoFileGlobs } from './src/demos';
 import { staticFiles } from './src/build/static-files-plugin';
 import { workspaceAliases } from './src/build/workspace-aliases';
 
@@ -11,8 +12,8 @@ export default defineConfig({
   base: './',
   resolve: { alias: workspaceAliases(repoRoot) },
   plugins: [
-    // The CLI's demo cascade, served as-is (not copied into this app) under demo/.
-    staticFiles({ root: fileURLToPath(new URL('../cli/demo', import.meta.url)), include: ['cascade.json', 'stages/**'], mount: 'demo/' }),
+    // The CLI's demo cascades, served as-is (not copied into this app) under demo/.
+    staticFiles({ root: fileURLToPath(new URL('../cli/demo', import.meta.url)), include: demoFileGlobs(), mount: 'demo/' }),
     // Lists every built file (all backends' chunks, every .wasm) for the service worker to precache.
     precacheManifest(),
   ],

@@ -3,12 +3,14 @@ import type { z } from 'zod';
 
 /** Errors only the CLI raises. Codes are core's, so scripts see one vocabulary. */
 export const cliErrors = {
-  /** `--demo` before the demo cascade has been trained into the package. */
-  demoMissing(path: string) {
+  /** `--demo [name]` before that demo cascade has been trained into the package. */
+  demoMissing(path: string, demo = 'shapes') {
     return new CdmError(
       'CDM_NOT_FOUND',
-      `The demo cascade is not trained yet: there is no ${path}`,
-      'Train it with `npm run build && npm run demo:train -w @cdm/cli` (about an hour on 2 cores; see "The demo cascade" in apps/cli/README.md), or pass the path of any cascade.json instead of --demo',
+      `The ${demo} demo cascade is not trained yet: there is no ${path}`,
+      demo === 'shapes'
+        ? 'Train it with `npm run build && npm run demo:train -w @cdm/cli` (about an hour on 2 cores; see "The demo cascade" in apps/cli/README.md), or pass the path of any cascade.json instead of --demo'
+        : `See apps/cli/demo/${demo}/TRAINING.md for how it is trained, or pass the path of any cascade.json instead of --demo ${demo}`,
     );
   },
 

@@ -8,6 +8,7 @@ import type { CdmTestHook } from './test-hook';
 import { el } from './ui/dom';
 import { enlargedView } from './ui/enlarged-view';
 import { sampleControls, type SampleControls } from './ui/sample-controls';
+import { findPlaygroundDemo } from './demos';
 import { sourcePanel } from './ui/source-panel';
 import { stageGallery, type StageGallery } from './ui/stage-gallery';
 import { statusPanel } from './ui/status-panel';
@@ -105,7 +106,7 @@ export function startApp({ root, backend: initialBackend, hook, spawn = () => sa
         started = current!.started;
       }
       phase = 'load';
-      status.say(`loading ${source.kind === 'demo' ? 'the demo cascade' : source.kind === 'url' ? source.url : source.label}…`);
+      status.say(`loading ${source.kind === 'demo' ? `the ${findPlaygroundDemo(source.name).name} demo` : source.kind === 'url' ? source.url : source.label}…`);
       hook.download = undefined;
       const loaded = await client.load(source, (progress) => {
         status.setDownload(progress);
@@ -118,6 +119,7 @@ export function startApp({ root, backend: initialBackend, hook, spawn = () => sa
         showBackend(started);
       }
       Object.assign(current!, { info: loaded.info, label: loaded.label, source });
+      if (source.kind === 'demo') sources.setDemo(findPlaygroundDemo(source.name).name);
       controls = sampleControls(loaded.info);
       gallery = stageGallery(loaded.info.stages, enlarged);
       controlsHost.replaceChildren(controls.element);

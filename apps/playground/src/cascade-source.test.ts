@@ -10,9 +10,13 @@ describe('findManifest', () => {
 });
 
 describe('openSource', () => {
-  it('opens the demo under demo/ of the page, a URL from its folder, and dropped files from memory', async () => {
+  it('opens the demos under demo/ of the page, a URL from its folder, and dropped files from memory', async () => {
     const demo = openSource({ kind: 'demo' }, 'http://127.0.0.1:5173/play/index.html?backend=webgl');
-    expect([demo.manifestPath, (demo.storage as unknown as { base: string }).base]).toEqual(['cascade.json', 'http://127.0.0.1:5173/play/demo/']);
+    expect([demo.manifestPath, (demo.storage as unknown as { base: string }).base, demo.label]).toEqual(['cascade.json', 'http://127.0.0.1:5173/play/demo/', 'shapes demo']);
+    const fashion = openSource({ kind: 'demo', name: 'fashion' }, 'http://127.0.0.1:5173/play/');
+    expect([fashion.manifestPath, (fashion.storage as unknown as { base: string }).base, fashion.label]).toEqual(['cascade.json', 'http://127.0.0.1:5173/play/demo/fashion/', 'fashion demo']);
+    // A name the site does not serve (a stale ?demo= link) falls back to the first demo.
+    expect(openSource({ kind: 'demo', name: 'mnist' }, 'http://127.0.0.1/').label).toBe('shapes demo');
     const url = openSource({ kind: 'url', url: 'models/my%20cascade.json' }, 'http://127.0.0.1:5173/play/');
     expect([url.manifestPath, (url.storage as unknown as { base: string }).base, url.label]).toEqual(['my cascade.json', 'http://127.0.0.1:5173/play/models/', 'http://127.0.0.1:5173/play/models/my%20cascade.json']);
     const files = openSource({ kind: 'files', files: new Map([['demo/cascade.json', new Blob(['{"x":1}'])]]), label: 'demo' }, 'http://127.0.0.1/');

@@ -1,9 +1,10 @@
 import type { Storage } from '@cdm/core';
 import { DEFAULT_MODEL_CACHE, fetchStorage, fileStorage, type FetchStorage } from '@cdm/backend-web';
+import { findPlaygroundDemo } from './demos';
 
-/** Where a cascade comes from: the bundled demo, a cascade.json URL, or a folder the user dropped. */
+/** Where a cascade comes from: a bundled demo (by name; none: the first), a cascade.json URL, or a folder the user dropped. */
 export type CascadeSource =
-  | { readonly kind: 'demo' }
+  | { readonly kind: 'demo'; readonly name?: string }
   | { readonly kind: 'url'; readonly url: string }
   | { readonly kind: 'files'; readonly files: ReadonlyMap<string, Blob>; readonly label: string };
 
@@ -11,7 +12,7 @@ export type CascadeSource =
 export interface OpenedSource {
   readonly storage: Storage;
   readonly manifestPath: string;
-  /** For the status line: "demo cascade", the URL, or the folder's name. */
+  /** For the status line: "shapes demo", the URL, or the folder's name. */
   readonly label: string;
   /** A file's size without reading it (for the download bar's total), or undefined when that cannot be learned. */
   sizeOf(path: string): Promise<number | undefined>;
@@ -34,7 +35,7 @@ function remoteSize(storage: FetchStorage): (path: string) => Promise<number | u
   };
 }
 
-/** Where the demo cascade is published on this site (see the staticFiles plugin in vite.config.ts). */
+/** Where the demo cascades are published on this site, each in its folder below (see demos.ts and vite.config.ts). */
 export const DEMO_FOLDER = 'demo/';
 export const MANIFEST_NAME = 'cascade.json';
 
@@ -58,8 +59,9 @@ export function findManifest(paths: Iterable<string>): string | undefined {
 export function openSource(source: CascadeSource, pageUrl: string): OpenedSource {
   switch (source.kind) {
     case 'demo': {
-      const storage = fetchStorage(new URL(DEMO_FOLDER, pageUrl).href);
-      return { storage, manifestPath: MANIFEST_NAME, label: 'demo cascade', sizeOf: remoteSize(storage) };
+      const demo = findPlaygroundDemo(source.name);
+      const storage = fetchStorage(new URL(`${DEMO_FOLDER}${demo.folder}`, pageUrl).href);
+      return { storage, manifestPath: MANIFEST_NAME, label: `${demo.name} demo`, sizeOf: remoteSize(storage) };
     }
     case 'url': {
       const url = new URL(source.url, pageUrl);

@@ -13,9 +13,10 @@ if (root === null) throw new Error('index.html has no #app element');
 
 const app = startApp({ root, backend: isBackendChoice(requested) ? requested : 'auto', hook });
 const url = query.get('cascade');
+const demo = query.get('demo');
 // Offline support after the first load, so the service worker's precache does not compete with it.
 void app
-  .load(url === null ? { kind: 'demo' } : { kind: 'url', url })
+  .load(url === null ? { kind: 'demo', ...(demo === null ? {} : { name: demo }) } : { kind: 'url', url })
   .then(registerOfflineSupport)
   .then((state) => (hook.offline = state))
   .catch((error: unknown) => console.warn('offline support is off: the service worker did not register', error));

@@ -28,7 +28,7 @@ import {
 } from '@cdm/cascade/eval';
 import { captionedGrid } from '../caption-grid';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
-import { requireDemoCascade } from '../demo';
+import { cascadeArgument, DEMO_FLAG_HELP } from '../demo';
 import { sampleForEval } from '../eval-samples';
 import { fileStorage, toStoragePath, writeFileAtomic } from '../file-storage';
 import { openLabelledFolder } from '../labelled-folder';
@@ -51,7 +51,7 @@ import type { QueueSampleSummary } from '../queue/sample-on-queue';
 import type { RunState } from './index';
 
 interface EvalFlags extends CommonFlags, StageSampleFlags {
-  readonly demo?: boolean;
+  readonly demo?: string | boolean;
   readonly n?: string;
   readonly batch?: string;
   readonly seed?: string;
@@ -103,7 +103,7 @@ export function registerEval(program: Command, io: CliIo, state: RunState): void
     withCommonFlags(program.command('eval'))
       .description('evaluate a cascade: FID, KID, Inception Score, precision/recall, class accuracy and CAS of N samples against held-out real data')
       .argument('[cascade]', 'a cascade.json (or use --demo)')
-      .option('--demo', 'the demo cascade bundled with @cdm/cli')
+      .option('--demo [name]', DEMO_FLAG_HELP)
       .option('--n <count>', 'samples to generate (and real images to compare with)', '500')
       .option('--batch <n>', 'images per sampling and feature batch', '50')
       .option('--seed <n>', 'random seed of the sampling', '1')
@@ -188,8 +188,6 @@ async function writeSampleGrid(file: string, images: Float32Array, resolution: n
 }
 
 async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flags: EvalFlags): Promise<number> {
-  if (flags.demo === true && cascadeArg !== undefined) throw errors.invalidArgument('cascade', 'either a cascade.json or --demo, not both', cascadeArg);
-  if (flags.demo !== true && cascadeArg === undefined) throw errors.invalidArgument('cascade', 'a cascade.json path (or --demo for the bundled demo)', undefined);
   const n = parseInteger('--n', flags.n ?? '500', 1);
   if (n < 2) throw errors.invalidArgument('--n', 'at least 2 (a covariance needs two samples)', flags.n);
   const batch = parseInteger('--batch', flags.batch ?? '50', 1);
@@ -240,7 +238,7 @@ async function runEval(ctx: CommandContext, cascadeArg: string | undefined, flag
   const inputSize = parseInteger('--input-size', flags.inputSize ?? '299', 1);
   const range = (flags.inputRange ?? '-1,1').split(',').map((v) => parseNumber('--input-range', v));
   if (range.length !== 2 || !(range[0]! < range[1]!)) throw errors.invalidArgument('--input-range', 'low,high with low < high', flags.inputRange);
-  const manifestPath = flags.demo === true ? requireDemoCascade(ctx.env) : resolve(ctx.cwd, cascadeArg!);
+  const manifestPath = cascadeArgument(ctx, cascadeArg, flags.demo);
   await readJsonFile(manifestPath, 'cascade.json');
   const cacheDir = resolve(ctx.cwd, flags.cacheDir ?? join(ctx.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cdm', 'eval'));
 

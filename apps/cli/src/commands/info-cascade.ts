@@ -1,8 +1,7 @@
-import { basename, dirname, resolve } from 'node:path';
-import { errors } from '@cdm/core';
+import { basename, dirname } from 'node:path';
 import { loadCascade, type StageManifest } from '@cdm/cascade';
 import type { CommandContext } from '../context';
-import { requireDemoCascade } from '../demo';
+import { cascadeArgument } from '../demo';
 import { fileStorage, toStoragePath } from '../file-storage';
 import { pluginImporter } from '../plugins';
 import { readJsonFile } from '../read-json';
@@ -29,13 +28,12 @@ export interface StageReport {
 }
 
 export interface CascadeFlags {
-  readonly demo?: boolean;
+  readonly demo?: string | boolean;
 }
 
 /** `cdm info <cascade.json>` / `cdm info --demo`: the cascade's classes and, per stage, resolution, network size, sampler defaults and augmentation. */
 export async function runCascadeInfo(ctx: CommandContext, cascadeArg: string | undefined, flags: CascadeFlags): Promise<number> {
-  if (flags.demo === true && cascadeArg !== undefined) throw errors.invalidArgument('cascade', 'either a cascade.json or --demo, not both', cascadeArg);
-  const manifestPath = flags.demo === true ? requireDemoCascade(ctx.env) : resolve(ctx.cwd, cascadeArg!);
+  const manifestPath = cascadeArgument(ctx, cascadeArg, flags.demo);
   await readJsonFile(manifestPath, 'cascade.json'); // a missing or broken file is reported before the backend starts
   const { backend } = await ctx.useBackend();
   const loaded = await loadCascade(fileStorage(), toStoragePath(manifestPath), {

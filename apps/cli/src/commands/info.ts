@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Backend } from '@cdm/core';
 import { describeAdapter, loadNativeAddon, nativeKernelThreads, probeDawnGpu, wasmHeapBytes } from '@cdm/backend-node';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
+import { DEMO_FLAG_HELP } from '../demo';
 import type { CliIo } from '../io';
 import { CLI_VERSION } from '../version';
 import type { RunState } from './index';
@@ -26,10 +27,10 @@ export function registerInfo(program: Command, io: CliIo, state: RunState): void
   withCommonFlags(program.command('info'))
     .description('Node version, backends (which run here, and why the others do not), threads, WASM heap; with a cascade.json (or --demo): its classes and stages')
     .argument('[cascade]', "a cascade.json: list its classes and each stage's resolution, network size, sampling defaults and augmentation")
-    .option('--demo', 'the demo cascade bundled with @cdm/cli')
+    .option('--demo [name]', DEMO_FLAG_HELP)
     .action(async (cascade: string | undefined, flags: CommonFlags & CascadeFlags) => {
       const ctx = createContext(io, flags);
-      state.exitCode = cascade !== undefined || flags.demo === true ? await runCascadeInfo(ctx, cascade, flags) : await runInfo(ctx);
+      state.exitCode = cascade !== undefined || (flags.demo !== undefined && flags.demo !== false) ? await runCascadeInfo(ctx, cascade, flags) : await runInfo(ctx);
     });
 }
 

@@ -120,12 +120,31 @@ describe('cdm sample', () => {
     expect([png.width, png.height]).toEqual([70, 43]);
   });
 
+  it('--demo fashion samples the greyscale Fashion-MNIST cascade in apps/cli/demo/fashion', async () => {
+    const out = join(dir, 'fashion.png');
+    const { code, stderr, json } = await cdm(['sample', '--demo', 'fashion', '--classes', '7-sneaker', '--steps', '3,2', '--out', out, '--backend', 'wasm', '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(json()).toMatchObject({ ok: true, images: 1, resolution: 28, classNames: ['7-sneaker'] });
+    expect(json().stages.map((s: { name: string; resolved: { augLevel?: number } }) => [s.name, s.resolved.augLevel])).toEqual([['base14', undefined], ['sr28', 253]]);
+  });
+
+  it('--demo with a name it does not ship lists the ones it does (exit 2)', async () => {
+    const { code, stderr } = await cdm(['sample', '--demo', 'mnist']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Invalid --demo: expected the name of a bundled demo (shapes, fashion) or nothing for shapes, got "mnist" [CDM_INVALID_ARGUMENT]');
+  });
+
   it('--demo before the demo cascade exists says it is not trained yet and how to train it', async () => {
     const { code, stderr } = await cdm(['sample', '--demo'], { env: { CDM_DEMO_DIR: join(dir, 'no-demo-here') } });
     expect(code).toBe(3);
-    expect(stderr).toContain('The demo cascade is not trained yet: there is no');
+    expect(stderr).toContain('The shapes demo cascade is not trained yet: there is no');
     expect(stderr).toContain('Train it with `npm run build && npm run demo:train -w @cdm/cli`');
     expect(stderr).toContain('[CDM_NOT_FOUND]');
+    const fashion = await cdm(['sample', '--demo', 'fashion'], { env: { CDM_DEMO_DIR: join(dir, 'no-demo-here') } });
+    expect(fashion.code).toBe(3);
+    expect(fashion.stderr).toContain(`The fashion demo cascade is not trained yet: there is no ${join(dir, 'no-demo-here', 'fashion', 'cascade.json')}`);
+    expect(fashion.stderr).toContain('See apps/cli/demo/fashion/TRAINING.md');
   });
 });
 

@@ -5,7 +5,7 @@ import { loadCascade, type CascadeManifest } from '@cdm/cascade';
 import { ensureGradients, pngCodec, tensorToImages } from '@cdm/backend-node';
 import { CAPTION_HEIGHT, captionedGrid } from '../caption-grid';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
-import { requireDemoCascade } from '../demo';
+import { cascadeArgument, DEMO_FLAG_HELP } from '../demo';
 import { fileStorage, toStoragePath, writeFileAtomic } from '../file-storage';
 import { removedMessage, removeInterruptedOutDirWrites } from '../interrupted-writes';
 import type { CliIo } from '../io';
@@ -22,7 +22,7 @@ import { parseStageSampleFlags, withFlagNames, withStageSampleFlags, type StageS
 import type { RunState } from './index';
 
 interface SampleFlags extends CommonFlags, StageSampleFlags {
-  readonly demo?: boolean;
+  readonly demo?: string | boolean;
   readonly classes?: string;
   readonly n?: string;
   readonly batch?: string;
@@ -43,7 +43,7 @@ export function registerSample(program: Command, io: CliIo, state: RunState): vo
     withCommonFlags(program.command('sample'))
       .description('sample a cascade into a PNG grid; per-stage flags take comma-separated values, one per stage')
       .argument('[cascade]', 'a cascade.json (or use --demo)')
-      .option('--demo', 'the demo cascade bundled with @cdm/cli')
+      .option('--demo [name]', DEMO_FLAG_HELP)
       .option('--classes <list>', 'class indices or names, e.g. 0,3,7 or circle,star (default: every class in turn)')
       .option('--n <count>', `number of images (default: one per --classes entry, else 16; at most ${MAX_SAMPLE_IMAGES.toLocaleString('en-US')})`)
       .option('--batch <count>', `images sampled at once (default ${DEFAULT_SAMPLE_BATCH}); image i depends only on --seed and i, whatever the batch`)
@@ -97,8 +97,6 @@ function gridSize(n: number, resolution: number, captioned: boolean, columns: nu
 }
 
 async function runSample(ctx: CommandContext, cascadeArg: string | undefined, flags: SampleFlags): Promise<number> {
-  if (flags.demo === true && cascadeArg !== undefined) throw errors.invalidArgument('cascade', 'either a cascade.json or --demo, not both', cascadeArg);
-  if (flags.demo !== true && cascadeArg === undefined) throw errors.invalidArgument('cascade', 'a cascade.json path (or --demo for the bundled demo)', undefined);
   // Flags that do not depend on the cascade are checked before anything loads.
   const seed = parseSeed('--seed', flags.seed ?? '0');
   const requested = flags.n === undefined ? undefined : parseInteger('--n', flags.n, 1);
@@ -116,7 +114,7 @@ async function runSample(ctx: CommandContext, cascadeArg: string | undefined, fl
   // What killed writes of --out-dir images left there (those temporary files only, nothing of the user's).
   const stale = flags.outDir === undefined ? [] : await removeInterruptedOutDirWrites(resolve(ctx.cwd, flags.outDir));
   if (stale.length > 0) ctx.say(removedMessage(stale));
-  const manifestPath = flags.demo === true ? requireDemoCascade(ctx.env) : resolve(ctx.cwd, cascadeArg!);
+  const manifestPath = cascadeArgument(ctx, cascadeArg, flags.demo);
   await readJsonFile(manifestPath, 'cascade.json'); // a missing or broken file is reported before the backend starts
 
   const { backend } = await ctx.useBackend();

@@ -221,7 +221,7 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
     await page.fill('#cascade-url', 'missing/cascade.json');
     await page.click('#load-url');
     await page.waitForFunction(() => (window as unknown as HookWindow).__cdm.error !== undefined, null, { timeout: 30_000 });
-    expect(await message(page)).toMatch(/^Could not load the cascade: .*404.* Still on wasm with demo cascade loaded: you can keep sampling\.$/s);
+    expect(await message(page)).toMatch(/^Could not load the cascade: .*404.* Still on wasm with shapes demo loaded: you can keep sampling\.$/s);
     expect(await page.isEnabled('#sample')).toBe(true);
     expect(await page.isEnabled('#load-demo')).toBe(true);
     expect(await page.$eval('#backend', (select) => (select as HTMLSelectElement).value)).toBe('auto');
@@ -237,6 +237,24 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
     await page.click('#load-demo');
     await waitReady(page, 'wasm', 1);
   }, 90_000);
+
+  it('offers the Fashion-MNIST demo: from the menu, and first with ?demo=fashion; then back to shapes', async () => {
+    const { loads } = await page.evaluate(hookOf);
+    await page.selectOption('#demo-name', 'fashion');
+    await page.click('#load-demo');
+    await waitReady(page, 'wasm', loads + 1);
+    expect(await message(page)).toMatch(/^loaded fashion \(base14 14×14 → sr28 28×28\) in /);
+    expect(await page.locator('#stage-1-steps').inputValue()).toBe('50');
+
+    await page.goto(`${server.url}?demo=fashion`);
+    await waitReady(page, 'wasm', 1);
+    expect(await message(page)).toMatch(/^loaded fashion \(base14 14×14 → sr28 28×28\) in /);
+    expect(await page.$eval('#demo-name', (select) => (select as HTMLSelectElement).value)).toBe('fashion');
+    await page.selectOption('#demo-name', 'shapes');
+    await page.click('#load-demo');
+    await waitReady(page, 'wasm', 2);
+    expect(await message(page)).toMatch(/^loaded demo \(base 16×16 → sr32 32×32\) in /);
+  }, 120_000);
 
   it('switches to WebGPU from the menu (its adapter named, "slow here" said) and samples 16×16 then 32×32 with live previews', async () => {
     await page.selectOption('#backend', 'webgpu');
@@ -306,7 +324,7 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
     // A switch that fails (no WebGPU adapter here) keeps WASM and the loaded cascade, sets the menu back and says why in the page's words.
     await fresh.selectOption('#backend', 'webgpu');
     await fresh.waitForFunction(() => (window as unknown as HookWindow).__cdm.error !== undefined && (window as unknown as HookWindow).__cdm.ready, null, { timeout: 60_000 });
-    expect(await message(fresh)).toMatch(/^WebGPU is not available in this browser: .*\. Choose auto or another backend in the menu\. Still on wasm with demo cascade loaded: you can keep sampling\.$/);
+    expect(await message(fresh)).toMatch(/^WebGPU is not available in this browser: .*\. Choose auto or another backend in the menu\. Still on wasm with shapes demo loaded: you can keep sampling\.$/);
     expect(await message(fresh)).not.toMatch(/backend-node|register/i);
     expect(await fresh.$eval('#backend', (select) => (select as HTMLSelectElement).value)).toBe('wasm');
     expect(await fresh.textContent('#backend-info')).toContain('wasm');

@@ -1,5 +1,6 @@
 import { BACKEND_CHOICES, type BackendChoice } from '../backend-choices';
 import type { CascadeSource } from '../cascade-source';
+import { PLAYGROUND_DEMOS } from '../demos';
 import { el, field } from './dom';
 import { filesFromDrop, filesFromInput } from './dropped-files';
 
@@ -14,15 +15,19 @@ export interface SourcePanel {
   setBusy(busy: boolean): void;
   /** Shows `choice` in the backend menu (after a switch that failed, the backend still in use). */
   setBackend(choice: BackendChoice): void;
+  /** Shows the demo just loaded in the demo menu (one `?demo=` named, or the default). */
+  setDemo(name: string): void;
 }
 
 /**
- * Where the cascade comes from (the demo, a cascade.json URL, or a folder dropped on the page or
- * picked) and which backend runs it. Ids: `load-demo`, `cascade-url`, `load-url`, `folder`, `backend`.
+ * Where the cascade comes from (a bundled demo, a cascade.json URL, or a folder dropped on the page
+ * or picked) and which backend runs it. Ids: `demo-name`, `load-demo`, `cascade-url`, `load-url`,
+ * `folder`, `backend`.
  */
 export function sourcePanel(initialBackend: BackendChoice, handlers: SourcePanelHandlers): SourcePanel {
-  const demo = el('button', { id: 'load-demo', type: 'button' }, 'demo cascade');
-  demo.addEventListener('click', () => handlers.onSource({ kind: 'demo' }));
+  const demoName = el('select', { id: 'demo-name', 'aria-label': 'demo cascade' }, ...PLAYGROUND_DEMOS.map((d) => el('option', { value: d.name }, d.label)));
+  const demo = el('button', { id: 'load-demo', type: 'button' }, 'load demo');
+  demo.addEventListener('click', () => handlers.onSource({ kind: 'demo', name: demoName.value }));
   const url = el('input', { id: 'cascade-url', type: 'url', placeholder: 'https://…/cascade.json', size: 40, 'aria-label': 'cascade.json URL' });
   const loadUrl = el('button', { id: 'load-url', type: 'button' }, 'load URL');
   loadUrl.addEventListener('click', () => url.value.trim() !== '' && handlers.onSource({ kind: 'url', url: url.value.trim() }));
@@ -48,14 +53,17 @@ export function sourcePanel(initialBackend: BackendChoice, handlers: SourcePanel
     if (event.dataTransfer === null) return;
     void filesFromDrop(event.dataTransfer).then((files) => handlers.onSource({ kind: 'files', files, label: [...files.keys()][0]?.split('/')[0] ?? 'dropped files' }));
   });
-  const controls = [demo, url, loadUrl, folder, backend];
+  const controls = [demoName, demo, url, loadUrl, folder, backend];
   return {
-    element: el('div', { class: 'source' }, el('div', { class: 'row' }, el('span', {}, 'cascade:'), demo, url, loadUrl, field('backend', backend)), drop),
+    element: el('div', { class: 'source' }, el('div', { class: 'row' }, el('span', {}, 'cascade:'), demoName, demo, url, loadUrl, field('backend', backend)), drop),
     setBusy(busy) {
       for (const control of controls) control.disabled = busy;
     },
     setBackend(choice) {
       backend.value = choice;
+    },
+    setDemo(name) {
+      demoName.value = name;
     },
   };
 }

@@ -14,8 +14,10 @@ function demoFiles(): Map<string, Blob> {
   const files = new Map<string, Blob>();
   for (const entry of readdirSync(DEMO_DIR, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !/(cascade|stage|config)\.json$|\.safetensors$/.test(entry.name)) continue;
-    const path = join(entry.parentPath, entry.name);
-    files.set(`demo/${relative(DEMO_DIR, path).split(sep).join('/')}`, new Blob([readFileSync(path)]));
+    const path = relative(DEMO_DIR, join(entry.parentPath, entry.name)).split(sep).join('/');
+    // The shapes demo only: not the other demos' folders, nor training runs kept next to it.
+    if (path !== 'cascade.json' && !path.startsWith('stages/')) continue;
+    files.set(`demo/${path}`, new Blob([readFileSync(join(DEMO_DIR, path))]));
   }
   return files;
 }

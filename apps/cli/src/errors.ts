@@ -9,7 +9,7 @@ export const cliErrors = {
       'CDM_NOT_FOUND',
       `The ${demo} demo cascade is not trained yet: there is no ${path}`,
       demo === 'shapes'
-        ? 'Train it with `npm run build && npm run demo:train -w @cdm/cli` (about an hour on 2 cores; see "The demo cascade" in apps/cli/README.md), or pass the path of any cascade.json instead of --demo'
+        ? 'Train it with `npm run build && npm run demo:train -w @cdm/cli` (hours on 2 cores: apps/cli/demo/TRAINING.md has the record), or pass the path of any cascade.json instead of --demo'
         : `See apps/cli/demo/${demo}/TRAINING.md for how it is trained, or pass the path of any cascade.json instead of --demo ${demo}`,
     );
   },

@@ -39,8 +39,21 @@ const QUICK: Steps = [3, 2];
 const CROSS_CHECK: Steps = [8, 6];
 /** Largest |browser − Node| allowed at CROSS_CHECK steps, in [−1, 1] units (float32 kernels on SwiftShader vs XNNPACK). */
 const TOLERANCE = 1e-3;
-/** At QUICK steps (ill-conditioned, see above): the base stage, and the 99th percentile of the sr32 differences. */
-const QUICK_TOLERANCE = 1e-2;
+/**
+ * The same for WebGL, whose shaders compute in float32 but evaluate exp, sin and cos (the timestep
+ * embedding, SiLU, softmax) in GLSL, less exactly than C's libm: with the demo's 4.3 M-parameter
+ * base (2026-12-07) its largest differences at CROSS_CHECK steps were 4.7e-3 (base) and 8.4e-3
+ * (sr32) on SwiftShader, while WASM in the page stayed at 1.2e-4 and 2.2e-4: the bound leaves a
+ * factor of 2.
+ */
+const WEBGL_TOLERANCE = 2e-2;
+/**
+ * At QUICK steps (ill-conditioned, see above): the base stage's largest difference and the 99th
+ * percentile of the sr32 differences. With the demo's 4.3 M-parameter base (2026-12-07) they
+ * measured 7.6e-2 and 2.4e-2 on WebGPU and WebGL alike (the 1.2 M base before it: under 1e-2): the
+ * bound leaves a factor of 2 over them and still fails a wrong kernel, whose differences are O(1).
+ */
+const QUICK_TOLERANCE = 0.15;
 /** The issue's bound: no main-thread task longer than this while the worker samples. */
 const LONG_TASK_LIMIT_MS = 200;
 /**
@@ -253,7 +266,7 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
     await page.selectOption('#demo-name', 'shapes');
     await page.click('#load-demo');
     await waitReady(page, 'wasm', 2);
-    expect(await message(page)).toMatch(/^loaded demo \(base 16×16 → sr32 32×32\) in /);
+    expect(await message(page)).toMatch(/^loaded shapes \(base 16×16 → sr32 32×32\) in /);
   }, 120_000);
 
   it('switches to WebGPU from the menu (its adapter named, "slow here" said) and samples 16×16 then 32×32 with live previews', async () => {
@@ -284,24 +297,28 @@ describe.skipIf(!hasChromium())(hasChromium() ? 'playground in headless Chromium
     }
   }, 240_000);
 
-  it(`gives the same images as the cascade sampled in Node (tfjs-wasm): max |difference| < ${TOLERANCE} at ${CROSS_CHECK.join('+')} steps`, async () => {
+  it(`gives the same images as the cascade sampled in Node (tfjs-wasm): max |difference| < ${TOLERANCE} (WebGL: ${WEBGL_TOLERANCE}) at ${CROSS_CHECK.join('+')} steps`, async () => {
     expect(Object.keys(results)).toEqual(['wasm cross-check', 'webgpu quick', 'webgl quick', 'webgl cross-check']);
     const log: string[] = [];
     const [quick, careful] = [await sampleInNode(QUICK), await sampleInNode(CROSS_CHECK)];
+    const checks: [string, number, number][] = [];
     const check = (name: string, stages: readonly PageStage[], reference: readonly Float32Array[], tolerance: (stage: number) => number, measure: (a: number[], b: Float32Array, stage: number) => number) => {
       stages.forEach((stage, i) => {
         const difference = measure(stage.pixels, reference[i]!, i);
         log.push(`${name} ${stage.name}: ${difference.toExponential(2)}`);
-        expect(difference, `${name} ${stage.name}`).toBeLessThan(tolerance(i));
+        checks.push([`${name} ${stage.name}`, difference, tolerance(i)]);
       });
     };
-    for (const name of ['wasm cross-check', 'webgl cross-check']) check(`${name} (max)`, results[name]!, careful, () => TOLERANCE, (a, b) => maxAbsDifference(a, b));
+    check('wasm cross-check (max)', results['wasm cross-check']!, careful, () => TOLERANCE, (a, b) => maxAbsDifference(a, b));
+    check('webgl cross-check (max)', results['webgl cross-check']!, careful, () => WEBGL_TOLERANCE, (a, b) => maxAbsDifference(a, b));
     for (const name of ['webgpu quick', 'webgl quick']) {
       // At QUICK steps: the base stage by its maximum, sr32 by its 99th percentile (see QUICK_TOLERANCE).
       check(`${name} (max, p99)`, results[name]!, quick, () => QUICK_TOLERANCE, (a, b, i) => (i === 0 ? maxAbsDifference(a, b) : quantileDifference(a, b, 0.99)));
       log.push(`${name} sr32 max: ${maxAbsDifference(results[name]![1]!.pixels, quick[1]!).toExponential(2)} (not asserted)`);
     }
     console.log(`browser vs Node, |difference| in [−1, 1] units: ${log.join('; ')}`);
+    // Every difference is measured and logged before any is asserted, so a failure shows them all.
+    for (const [name, difference, tolerance] of checks) expect(difference, name).toBeLessThan(tolerance);
   }, 120_000);
 
   it('reads the model files from the Cache API on reload, loads with the server gone, and a fresh visit survives a failed switch and switches backend offline', async () => {

@@ -48,7 +48,7 @@ describe('workerSession (in Node, tfjs-wasm, the demo cascade as dropped files)'
 
     const files = demoFiles();
     await session.handle({ type: 'load', id: 2, source: { kind: 'files', files, label: 'demo' }, pageUrl: 'http://localhost/' });
-    expect(last(2)).toMatchObject({ type: 'loaded', label: 'demo', info: { name: 'demo', stages: [{ name: 'base', resolution: 16, numTimesteps: 1000 }, { name: 'sr32', resolution: 32 }] } });
+    expect(last(2)).toMatchObject({ type: 'loaded', label: 'demo', info: { name: 'shapes', stages: [{ name: 'base', resolution: 16, numTimesteps: 1000 }, { name: 'sr32', resolution: 32 }] } });
     const downloads = replies.flatMap((r) => (r.type === 'download' ? [r.progress] : []));
     const weights = [...files].filter(([path]) => path.endsWith('.safetensors')).reduce((sum, [, blob]) => sum + blob.size, 0);
     expect(downloads[0]!.total).toBeGreaterThanOrEqual(weights); // the weights are counted before they load

@@ -7,6 +7,7 @@ export { createRegistry, type Named, type Registry, type RegistryOptions } from 
 export { createRegistries, defaultRegistries, type CdmPluginModule, type Registries } from './registries';
 export { checkSeed, createRng, isSeed, MAX_SEED, type Rng, type RngState } from './rng';
 export { batchRng } from './batch-rng';
+export { philox4x32 } from './philox';
 export { checkBatchFits, MAX_BATCH_VALUES } from './limits';
 export { randomNormal } from './random-normal';
 export { allFinite } from './all-finite';

@@ -14,6 +14,7 @@
 #include "batch-matmul.h"
 #include "block-copy.h"
 #include "conv.h"
+#include "dropout.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "group-norm.h"
@@ -339,6 +340,24 @@ napi_value SiluGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// dropout(x, y, key0, key1, threshold, scale, threads): y = x·mask with the Philox mask of (key0, key1).
+napi_value Dropout(napi_env env, napi_callback_info info) {
+  napi_value args[7];
+  View x, y;
+  uint32_t key0, key1, threshold;
+  double scale;
+  int threads;
+  if (!get_args(env, info, args) || !get_view(env, args[0], napi_float32_array, "x", &x) || !get_view(env, args[1], napi_float32_array, "y", &y))
+    return nullptr;
+  if (napi_get_value_uint32(env, args[2], &key0) != napi_ok || napi_get_value_uint32(env, args[3], &key1) != napi_ok ||
+      napi_get_value_uint32(env, args[4], &threshold) != napi_ok || threshold > (1u << 24))
+    return throw_error(env, "key0 and key1 must be unsigned 32-bit integers and threshold one from 0 to 2^24"), nullptr;
+  if (napi_get_value_double(env, args[5], &scale) != napi_ok) return throw_error(env, "scale must be a number"), nullptr;
+  if (!get_threads(env, args[6], &threads) || !need(env, y, static_cast<int64_t>(x.length), "y")) return nullptr;
+  cdm::dropout(static_cast<const float*>(x.data), static_cast<float*>(y.data), static_cast<int64_t>(x.length), key0, key1, threshold, static_cast<float>(scale), threads);
+  return nullptr;
+}
+
 // adamUpdate(param, m, v, grad, paramOut, mOut, vOut, coefficients (Float64Array) = [β₁, β₂, ε, stepSize, secondCorrection], threads)
 napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   napi_value args[9];
@@ -387,6 +406,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"blockCopy", nullptr, BlockCopy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"silu", nullptr, Silu, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"siluGrad", nullptr, SiluGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };

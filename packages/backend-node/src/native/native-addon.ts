@@ -28,6 +28,8 @@ export interface NativeAddon {
   reduceSum(x: Float32Array, shape: Int32Array, reducedAxes: Int32Array, out: Float32Array, mean: number, threads: number): void;
   silu(x: Float32Array, y: Float32Array, threads: number): void;
   siluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, threads: number): void;
+  /** y = x·mask, the Philox dropout mask of @cdm/core's `CdmDropout` contract. */
+  dropout(x: Float32Array, y: Float32Array, key0: number, key1: number, threshold: number, scale: number, threads: number): void;
   /** One Adam step; coefficients are [β₁, β₂, ε, stepSize, secondCorrection] in float64. */
   adamUpdate(
     param: Float32Array,

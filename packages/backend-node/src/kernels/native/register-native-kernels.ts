@@ -7,6 +7,7 @@ import { nativeConcat } from './concat';
 import { nativeConv2d } from './conv2d';
 import { nativeConv2dBackpropFilter } from './conv2d-backprop-filter';
 import { nativeConv2dBackpropInput } from './conv2d-backprop-input';
+import { nativeDropout } from './dropout';
 import { nativeFusedConv2d } from './fused-conv2d';
 import { nativeGroupNorm, nativeGroupNormGrad } from './group-norm';
 import { nativeReduce } from './reduce';
@@ -29,12 +30,13 @@ const FACTORIES: Record<string, Factory> = {
   ...Object.fromEntries(Object.keys(NATIVE_BINARY_OPS).map((name) => [name, ((...rest) => nativeBinary(name as keyof typeof NATIVE_BINARY_OPS, ...rest)) satisfies Factory])),
 };
 
-/** Kernels tfjs-wasm does not have at all: the fused GroupNorm, SiLU and Adam update of @cdm/core's contracts. */
+/** Kernels tfjs-wasm does not have at all: the fused GroupNorm, SiLU, dropout and Adam update of @cdm/core's contracts. */
 const ADDITIONS: ((backendName: string, addon: NativeAddon, threads: number) => tf.KernelConfig)[] = [
   nativeGroupNorm,
   nativeGroupNormGrad,
   nativeSilu,
   nativeSiluGrad,
+  nativeDropout,
   nativeAdamUpdate,
 ];
 

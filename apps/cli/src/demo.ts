@@ -56,15 +56,22 @@ export function requireDemoCascade(env: Readonly<Record<string, string | undefin
   return path;
 }
 
+/** Whether a `--demo [name]` flag was given (true for a bare `--demo`, the name otherwise). */
+export function wantsDemo(demo: string | boolean | undefined): demo is string | true {
+  return demo !== undefined && demo !== false;
+}
+
 /**
  * The cascade.json a command works on: the positional path, or `--demo [name]`; exactly one of
  * them. Returns an absolute path.
  */
 export function cascadeArgument(ctx: { readonly cwd: string; readonly env: Readonly<Record<string, string | undefined>> }, cascadeArg: string | undefined, demo: string | boolean | undefined): string {
-  const wantsDemo = demo !== undefined && demo !== false;
-  if (wantsDemo && cascadeArg !== undefined) throw errors.invalidArgument('cascade', 'either a cascade.json or --demo, not both', cascadeArg);
-  if (!wantsDemo && cascadeArg === undefined) throw errors.invalidArgument('cascade', 'a cascade.json path (or --demo for the bundled demo)', undefined);
-  return wantsDemo ? requireDemoCascade(ctx.env, demo) : resolve(ctx.cwd, cascadeArg!);
+  if (wantsDemo(demo)) {
+    if (cascadeArg !== undefined) throw errors.invalidArgument('cascade', 'either a cascade.json or --demo, not both', cascadeArg);
+    return requireDemoCascade(ctx.env, demo);
+  }
+  if (cascadeArg === undefined) throw errors.invalidArgument('cascade', 'a cascade.json path (or --demo for the bundled demo)', undefined);
+  return resolve(ctx.cwd, cascadeArg);
 }
 
 /** The `--demo [name]` flag's help text, the same in every command that takes it. */

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Backend } from '@cdm/core';
 import { describeAdapter, loadNativeAddon, nativeKernelThreads, probeDawnGpu, wasmHeapBytes } from '@cdm/backend-node';
 import { createContext, withCommonFlags, type CommandContext, type CommonFlags } from '../context';
-import { DEMO_FLAG_HELP } from '../demo';
+import { DEMO_FLAG_HELP, wantsDemo } from '../demo';
 import type { CliIo } from '../io';
 import { CLI_VERSION } from '../version';
 import type { RunState } from './index';
@@ -30,7 +30,7 @@ export function registerInfo(program: Command, io: CliIo, state: RunState): void
     .option('--demo [name]', DEMO_FLAG_HELP)
     .action(async (cascade: string | undefined, flags: CommonFlags & CascadeFlags) => {
       const ctx = createContext(io, flags);
-      state.exitCode = cascade !== undefined || (flags.demo !== undefined && flags.demo !== false) ? await runCascadeInfo(ctx, cascade, flags) : await runInfo(ctx);
+      state.exitCode = cascade !== undefined || wantsDemo(flags.demo) ? await runCascadeInfo(ctx, cascade, flags) : await runInfo(ctx);
     });
 }
 

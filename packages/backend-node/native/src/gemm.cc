@@ -1,6 +1,9 @@
-// Packed SGEMM: B is packed into KC×NR column panels, A into MC×KC blocks of MR-row panels, and a
-// register-blocked MR×NR micro-kernel (GCC vector extensions, FMA under -march=native) accumulates
-// each tile over one KC slice. Panels are zero-padded, so edge tiles run the full kernel and are
+// Packed SGEMM: B is packed into KC×NR column panels, and a register-blocked MR×NR micro-kernel (GCC
+// vector extensions, FMA under -march=native) accumulates each tile over one KC slice. A is read in
+// place where it is row- or column-major (one stride is 1: every gathered patch matrix and every
+// tensor), since its MR rows of a KC slice stay in L1 while the kernel walks them; copying it into
+// MR-row panels first cost a quarter of a 64-channel convolution. Only a partial last panel, or an A
+// with two strides, is packed. Panels are zero-padded, so edge tiles run the full kernel and are
 // copied out partially.
 #include "gemm.h"
 
@@ -39,8 +42,15 @@ float* scratch(int which, size_t floats) {
   return buffers[which].get();
 }
 
-void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict c, int64_t ldc, bool accumulate, int mr,
-                  int nr) {
+// Where element (i, p) of an MR-row panel of A is: a[p·MR + i] packed, a[i·lda + p] row-major,
+// a[p·lda + i] column-major.
+enum class ALayout { kPacked, kRowMajor, kColumnMajor };
+
+// The MR×NR tile C[i, j] (+)= Σ_p a(i, p) · b[p·NR + j] over p in [0, kc), in ascending p whatever
+// the layout: the same sums bit for bit.
+template <ALayout kLayout>
+void micro_kernel(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b, float* __restrict c, int64_t ldc, bool accumulate,
+                  int mr, int nr) {
   vf acc[MR][2];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = (vf){};
@@ -49,7 +59,7 @@ void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict
     const vf b1 = *reinterpret_cast<const vf*>(b + p * NR + VW);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; i++) {
-      const float ai = a[p * MR + i];
+      const float ai = kLayout == ALayout::kRowMajor ? a[i * lda + p] : kLayout == ALayout::kColumnMajor ? a[p * lda + i] : a[p * MR + i];
       acc[i][0] += b0 * ai;
       acc[i][1] += b1 * ai;
     }
@@ -116,11 +126,19 @@ void multiply_panel(int64_t m, int64_t nc, int64_t kc, const float* A, int64_t r
   float* packed_a = scratch(0, (MC + MR) * KC);
   for (int64_t i0 = 0; i0 < m; i0 += MC) {
     const int64_t mc = std::min(MC, m - i0);
-    pack_a(mc, kc, A + i0 * rsa, rsa, csa, packed_a);
-    for (int64_t jr = 0; jr < nc; jr += NR)
-      for (int64_t ir = 0; ir < mc; ir += MR)
-        micro_kernel(kc, packed_a + ir * kc, packed_b + jr * kc, C + (i0 + ir) * ldc + jr, ldc, add,
-                     static_cast<int>(std::min<int64_t>(MR, mc - ir)), static_cast<int>(std::min<int64_t>(NR, nc - jr)));
+    // Full MR-row panels of a row- or column-major A are read in place; the rest is packed.
+    const int64_t in_place = csa == 1 || rsa == 1 ? mc / MR * MR : 0;
+    if (in_place < mc) pack_a(mc - in_place, kc, A + (i0 + in_place) * rsa, rsa, csa, packed_a + in_place * kc);
+    for (int64_t jr = 0; jr < nc; jr += NR) {
+      const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+      for (int64_t ir = 0; ir < mc; ir += MR) {
+        const float* b = packed_b + jr * kc;
+        float* c = C + (i0 + ir) * ldc + jr;
+        if (ir >= in_place) micro_kernel<ALayout::kPacked>(kc, packed_a + ir * kc, 0, b, c, ldc, add, static_cast<int>(std::min<int64_t>(MR, mc - ir)), nr);
+        else if (csa == 1) micro_kernel<ALayout::kRowMajor>(kc, A + (i0 + ir) * rsa, rsa, b, c, ldc, add, MR, nr);
+        else micro_kernel<ALayout::kColumnMajor>(kc, A + (i0 + ir), csa, b, c, ldc, add, MR, nr);
+      }
+    }
   }
 }
 

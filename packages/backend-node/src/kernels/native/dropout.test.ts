@@ -8,8 +8,9 @@ const native = loadNativeAddon();
 
 describe.skipIf(!native.available)(`native fused dropout on wasm equals @cdm/core's dropoutMask bit for bit${native.available ? '' : ` (skipped: native kernels ${native.reason})`}`, () => {
   for (const threads of [1, 2]) {
-    // 7 and 4·k+1 sizes end mid-block; 200 001 crosses the threading threshold.
-    for (const size of [7, 4097, 200_001]) {
+    // Sizes that end mid-block: past the eight-block vector groups (7, 4097) and inside the last one
+    // (31, 4093, whose short block is drawn with seven others); 200 001 crosses the threading threshold.
+    for (const size of [7, 31, 4093, 4097, 200_001]) {
       it(`${threads} thread${threads > 1 ? 's' : ''}, ${size} values, rate 0.1 and 0.5: y = x·mask exactly`, async () => {
         await wasmWithNativeKernels(threads);
         expect(hasFusedDropout('wasm')).toBe(true);

@@ -7,6 +7,7 @@
 #include "gemm.h"
 #include "parallel.h"
 #include "strided-input-grad.h"
+#include "winograd.h"
 
 namespace cdm {
 namespace {
@@ -95,6 +96,7 @@ void conv2d(const ConvGeometry& g, const float* x, const float* w, const float* 
     });
     return;
   }
+  if (winograd_applies(g)) return conv2d_winograd(g, x, w, bias, y, threads);
   const PackedB filter(depth, g.out_c, w, g.out_c, 1);  // packed once, shared by every chunk and thread
   parallel_ranges(rows, parts, [&](int64_t r0, int64_t r1, int) {
     std::vector<float> col(kChunkRows * depth);
@@ -117,6 +119,19 @@ void conv2d_backprop_input(const ConvGeometry& g, const float* dy, const float* 
     return;
   }
   if (g.stride_h > 1 || g.stride_w > 1) return conv2d_backprop_input_strided(g, dy, w, dx, threads);  // skips the zero taps
+  // Stride 1: dx is the convolution of dy with the filter rotated by 180° and its channels swapped,
+  // padded by k − 1 − pad: Winograd's, where it applies.
+  const ConvGeometry transposed{g.batch, g.out_h, g.out_w, g.out_c, g.in_h, g.in_w, g.in_c, g.k_h, g.k_w, 1, 1, g.k_h - 1 - g.pad_top, g.k_w - 1 - g.pad_left,
+                                g.dil_h, g.dil_w};
+  if (winograd_applies(transposed)) {
+    std::vector<float> rotated(g.k_h * g.k_w * g.in_c * g.out_c);
+    for (int64_t a = 0; a < g.k_h; a++)
+      for (int64_t b = 0; b < g.k_w; b++)
+        for (int64_t i = 0; i < g.in_c; i++)
+          for (int64_t o = 0; o < g.out_c; o++)
+            rotated[(((g.k_h - 1 - a) * g.k_w + (g.k_w - 1 - b)) * g.out_c + o) * g.in_c + i] = w[((a * g.k_w + b) * g.in_c + i) * g.out_c + o];
+    return conv2d_winograd(transposed, dy, rotated.data(), nullptr, dx, threads);
+  }
   // wt[(a, b, c_out), c_in] = w[a, b, c_in, c_out]: the filter as the gathered taps multiply it.
   std::vector<float> wt(depth * g.in_c);
   for (int64_t tap = 0; tap < g.k_h * g.k_w; tap++)

@@ -150,6 +150,7 @@ void conv2d_backprop_input(const ConvGeometry& g, const float* dy, const float* 
 
 void conv2d_backprop_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw, int threads) {
   const int64_t rows = g.batch * g.out_h * g.out_w, depth = g.k_h * g.k_w * g.in_c, size = depth * g.out_c;
+  if (winograd_filter_gradient_applies(g)) return conv2d_backprop_filter_winograd(g, x, dy, dw, threads);
   const int parts = threads_for(double(rows) * depth * g.out_c, threads);
   // Each thread sums its rows' contribution into its own buffer (the first into dw); added at the end.
   std::vector<std::vector<float>> partial(parts - 1);

@@ -11,7 +11,9 @@ import { convCases } from '../wasm/conv-cases';
  * 3×3 stride-1 convolutions with 16 or more channels on both sides run by Winograd's F(2×2, 3×3)
  * (native/src/winograd.cc), forward and input gradient: odd image sizes (partial output tiles),
  * 'same', 'valid' and asymmetric padding (the input gradient pads by 2 − pad), tiles over several
- * chunks and both threads, channel counts past a 16-lane vector and past one KC slice (300).
+ * chunks and both threads, channel counts past a 16-lane vector and past one KC slice (300); the
+ * filter gradient by Winograd's transposed form where the channels sum to 192 or more (300 → 20,
+ * 96 → 100, and 64 → 128 over 270 tiles: more than one of its longer chunks).
  */
 export const nativeConvCases: (ConvCase & { dilation?: number })[] = [
   ...convCases,
@@ -24,6 +26,8 @@ export const nativeConvCases: (ConvCase & { dilation?: number })[] = [
   { batch: 1, size: [9, 8], inChannels: 4, outChannels: 3, kernel: 2, stride: 2, pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
   { batch: 2, size: [9, 7], inChannels: 300, outChannels: 20, kernel: 3, stride: 1, pad: 'valid' },
   { batch: 3, size: [6, 5], inChannels: 16, outChannels: 17, kernel: 3, stride: 1, pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+  { batch: 2, size: [9, 11], inChannels: 96, outChannels: 100, kernel: 3, stride: 1, pad: 'same' },
+  { batch: 3, size: [20, 18], inChannels: 64, outChannels: 128, kernel: 3, stride: 1, pad: 'same' },
 ];
 
 /** Float32 sums of up to ~600 products in another order than tfjs-cpu's: 2e-5 of the largest value. */

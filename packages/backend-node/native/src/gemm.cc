@@ -2,15 +2,17 @@
 // vector extensions, FMA under -march=native) accumulates each tile over one KC slice. A is read in
 // place where it is row- or column-major (one stride is 1: every gathered patch matrix and every
 // tensor), since its MR rows of a KC slice stay in L1 while the kernel walks them; copying it into
-// MR-row panels first cost a quarter of a 64-channel convolution. Only a partial last panel, or an A
-// with two strides, is packed. Panels are zero-padded, so edge tiles run the full kernel and are
-// copied out partially.
+// MR-row panels first cost a quarter of a 64-channel convolution. Only an A with two strides is
+// packed. A short last row panel runs a kernel compiled for its row count; B's panels are
+// zero-padded, so a short last column panel runs the full width and is copied out partially.
 #include "gemm.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 namespace cdm {
 namespace {
@@ -46,26 +48,28 @@ float* scratch(int which, size_t floats) {
 // a[p·lda + i] column-major.
 enum class ALayout { kPacked, kRowMajor, kColumnMajor };
 
-// The MR×NR tile C[i, j] (+)= Σ_p a(i, p) · b[p·NR + j] over p in [0, kc), in ascending p whatever
-// the layout: the same sums bit for bit.
-template <ALayout kLayout>
+// The R×NR tile C[i, j] (+)= Σ_p a(i, p) · b[p·NR + j] over p in [0, kc), R ≤ MR rows of a panel
+// (a short last panel runs with its own R rather than padded to MR), in ascending p whatever the
+// layout and R: the same sums bit for bit. nr < NR columns go out through a tile on the stack.
+template <ALayout kLayout, int R>
 void micro_kernel(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b, float* __restrict c, int64_t ldc, bool accumulate,
-                  int mr, int nr) {
-  vf acc[MR][2];
+                  int nr) {
+  vf acc[R][2];
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = (vf){};
+  for (int i = 0; i < R; i++) acc[i][0] = acc[i][1] = (vf){};
   for (int64_t p = 0; p < kc; p++) {
     const vf b0 = *reinterpret_cast<const vf*>(b + p * NR);
     const vf b1 = *reinterpret_cast<const vf*>(b + p * NR + VW);
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; i++) {
+    for (int i = 0; i < R; i++) {
       const float ai = kLayout == ALayout::kRowMajor ? a[i * lda + p] : kLayout == ALayout::kColumnMajor ? a[p * lda + i] : a[p * MR + i];
       acc[i][0] += b0 * ai;
       acc[i][1] += b1 * ai;
     }
   }
-  if (mr == MR && nr == NR) {
-    for (int i = 0; i < MR; i++) {
+  if (nr == NR) {
+#pragma GCC unroll 16
+    for (int i = 0; i < R; i++) {
       vfu* c0 = reinterpret_cast<vfu*>(c + i * ldc);
       vfu* c1 = reinterpret_cast<vfu*>(c + i * ldc + VW);
       if (accumulate) {
@@ -78,14 +82,24 @@ void micro_kernel(int64_t kc, const float* __restrict a, int64_t lda, const floa
     }
     return;
   }
-  alignas(64) float tile[MR * NR];
-  for (int i = 0; i < MR; i++) {
+  alignas(64) float tile[R * NR];
+  for (int i = 0; i < R; i++) {
     *reinterpret_cast<vf*>(tile + i * NR) = acc[i][0];
     *reinterpret_cast<vf*>(tile + i * NR + VW) = acc[i][1];
   }
-  for (int i = 0; i < mr; i++)
+  for (int i = 0; i < R; i++)
     for (int j = 0; j < nr; j++) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
 }
+
+typedef void (*MicroKernel)(int64_t, const float*, int64_t, const float*, float*, int64_t, bool, int);
+
+// micro_kernel<kLayout, R> for R = 1…MR, indexed by R − 1.
+template <ALayout kLayout, int... I>
+constexpr std::array<MicroKernel, MR> kernels_by_rows(std::integer_sequence<int, I...>) {
+  return {&micro_kernel<kLayout, I + 1>...};
+}
+template <ALayout kLayout>
+constexpr std::array<MicroKernel, MR> kKernels = kernels_by_rows<kLayout>(std::make_integer_sequence<int, MR>{});
 
 void pack_a(int64_t mc, int64_t kc, const float* A, int64_t rsa, int64_t csa, float* out) {
   for (int64_t i0 = 0; i0 < mc; i0 += MR, out += MR * kc) {
@@ -126,17 +140,18 @@ void multiply_panel(int64_t m, int64_t nc, int64_t kc, const float* A, int64_t r
   float* packed_a = scratch(0, (MC + MR) * KC);
   for (int64_t i0 = 0; i0 < m; i0 += MC) {
     const int64_t mc = std::min(MC, m - i0);
-    // Full MR-row panels of a row- or column-major A are read in place; the rest is packed.
-    const int64_t in_place = csa == 1 || rsa == 1 ? mc / MR * MR : 0;
-    if (in_place < mc) pack_a(mc - in_place, kc, A + (i0 + in_place) * rsa, rsa, csa, packed_a + in_place * kc);
+    // A row- or column-major A is read in place; one with two strides is packed into panels first.
+    const bool packed = csa != 1 && rsa != 1;
+    if (packed) pack_a(mc, kc, A + i0 * rsa, rsa, csa, packed_a);
     for (int64_t jr = 0; jr < nc; jr += NR) {
       const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
       for (int64_t ir = 0; ir < mc; ir += MR) {
+        const int rows = static_cast<int>(std::min<int64_t>(MR, mc - ir));
         const float* b = packed_b + jr * kc;
         float* c = C + (i0 + ir) * ldc + jr;
-        if (ir >= in_place) micro_kernel<ALayout::kPacked>(kc, packed_a + ir * kc, 0, b, c, ldc, add, static_cast<int>(std::min<int64_t>(MR, mc - ir)), nr);
-        else if (csa == 1) micro_kernel<ALayout::kRowMajor>(kc, A + (i0 + ir) * rsa, rsa, b, c, ldc, add, MR, nr);
-        else micro_kernel<ALayout::kColumnMajor>(kc, A + (i0 + ir), csa, b, c, ldc, add, MR, nr);
+        if (packed) kKernels<ALayout::kPacked>[rows - 1](kc, packed_a + ir * kc, 0, b, c, ldc, add, nr);
+        else if (csa == 1) kKernels<ALayout::kRowMajor>[rows - 1](kc, A + (i0 + ir) * rsa, rsa, b, c, ldc, add, nr);
+        else kKernels<ALayout::kColumnMajor>[rows - 1](kc, A + (i0 + ir), csa, b, c, ldc, add, nr);
       }
     }
   }

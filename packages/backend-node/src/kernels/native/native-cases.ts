@@ -13,7 +13,7 @@ import { convCases } from '../wasm/conv-cases';
  * 'same', 'valid' and asymmetric padding (the input gradient pads by 2 − pad), tiles over several
  * chunks and both threads, channel counts past a 16-lane vector and past one KC slice (300); the
  * filter gradient by Winograd's transposed form where the channels sum to 192 or more (300 → 20,
- * 96 → 100, and 64 → 128 over 270 tiles: more than one of its longer chunks).
+ * 96 → 100, and 16 → 176 over 180 tiles: more than one of its longer chunks).
  */
 export const nativeConvCases: (ConvCase & { dilation?: number })[] = [
   ...convCases,
@@ -27,7 +27,7 @@ export const nativeConvCases: (ConvCase & { dilation?: number })[] = [
   { batch: 2, size: [9, 7], inChannels: 300, outChannels: 20, kernel: 3, stride: 1, pad: 'valid' },
   { batch: 3, size: [6, 5], inChannels: 16, outChannels: 17, kernel: 3, stride: 1, pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
   { batch: 2, size: [9, 11], inChannels: 96, outChannels: 100, kernel: 3, stride: 1, pad: 'same' },
-  { batch: 3, size: [20, 18], inChannels: 64, outChannels: 128, kernel: 3, stride: 1, pad: 'same' },
+  { batch: 2, size: [20, 18], inChannels: 16, outChannels: 176, kernel: 3, stride: 1, pad: 'same' },
 ];
 
 /** Float32 sums of up to ~600 products in another order than tfjs-cpu's: 2e-5 of the largest value. */

@@ -8,6 +8,7 @@
 #include "parallel.h"
 #include "strided-input-grad.h"
 #include "winograd.h"
+#include "workspace.h"
 
 namespace cdm {
 namespace {
@@ -97,13 +98,14 @@ void conv2d(const ConvGeometry& g, const float* x, const float* w, const float* 
     return;
   }
   if (winograd_applies(g)) return conv2d_winograd(g, x, w, bias, y, threads);
-  const PackedB filter(depth, g.out_c, w, g.out_c, 1);  // packed once, shared by every chunk and thread
+  // Packed once, shared by every chunk and thread.
+  const PackedB filter(depth, g.out_c, w, g.out_c, 1, workspace(Slot::kPackedFilter, PackedB::storage_floats(depth, g.out_c)));
   parallel_ranges(rows, parts, [&](int64_t r0, int64_t r1, int) {
-    std::vector<float> col(kChunkRows * depth);
+    float* col = workspace(Slot::kTilesIn, kChunkRows * depth);
     for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) {
       const int64_t c1 = std::min(r1, c0 + kChunkRows);
-      gather_patches(g, x, c0, c1, col.data());
-      sgemm_packed(c1 - c0, col.data(), depth, 1, filter, y + c0 * g.out_c, g.out_c, false);
+      gather_patches(g, x, c0, c1, col);
+      sgemm_packed(c1 - c0, col, depth, 1, filter, y + c0 * g.out_c, g.out_c, false);
       add_bias(bias, g.out_c, c0, c1, y);
     }
   });
@@ -124,26 +126,27 @@ void conv2d_backprop_input(const ConvGeometry& g, const float* dy, const float* 
   const ConvGeometry transposed{g.batch, g.out_h, g.out_w, g.out_c, g.in_h, g.in_w, g.in_c, g.k_h, g.k_w, 1, 1, g.k_h - 1 - g.pad_top, g.k_w - 1 - g.pad_left,
                                 g.dil_h, g.dil_w};
   if (winograd_applies(transposed)) {
-    std::vector<float> rotated(g.k_h * g.k_w * g.in_c * g.out_c);
+    float* rotated = workspace(Slot::kRotatedFilter, g.k_h * g.k_w * g.in_c * g.out_c);
     for (int64_t a = 0; a < g.k_h; a++)
       for (int64_t b = 0; b < g.k_w; b++)
         for (int64_t i = 0; i < g.in_c; i++)
           for (int64_t o = 0; o < g.out_c; o++)
             rotated[(((g.k_h - 1 - a) * g.k_w + (g.k_w - 1 - b)) * g.out_c + o) * g.in_c + i] = w[((a * g.k_w + b) * g.in_c + i) * g.out_c + o];
-    return conv2d_winograd(transposed, dy, rotated.data(), nullptr, dx, threads);
+    return conv2d_winograd(transposed, dy, rotated, nullptr, dx, threads);
   }
   // wt[(a, b, c_out), c_in] = w[a, b, c_in, c_out]: the filter as the gathered taps multiply it.
-  std::vector<float> wt(depth * g.in_c);
+  float* wt = workspace(Slot::kFilter, depth * g.in_c);
   for (int64_t tap = 0; tap < g.k_h * g.k_w; tap++)
     for (int64_t i = 0; i < g.in_c; i++)
       for (int64_t o = 0; o < g.out_c; o++) wt[(tap * g.out_c + o) * g.in_c + i] = w[(tap * g.in_c + i) * g.out_c + o];
-  const PackedB filter(depth, g.in_c, wt.data(), g.in_c, 1);  // packed once, shared by every chunk and thread
+  // Packed once, shared by every chunk and thread.
+  const PackedB filter(depth, g.in_c, wt, g.in_c, 1, workspace(Slot::kPackedFilter, PackedB::storage_floats(depth, g.in_c)));
   parallel_ranges(rows, parts, [&](int64_t r0, int64_t r1, int) {
-    std::vector<float> col(kChunkRows * depth);
+    float* col = workspace(Slot::kTilesIn, kChunkRows * depth);
     for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) {
       const int64_t c1 = std::min(r1, c0 + kChunkRows);
-      gather_output_taps(g, dy, c0, c1, col.data());
-      sgemm_packed(c1 - c0, col.data(), depth, 1, filter, dx + c0 * g.in_c, g.in_c, false);
+      gather_output_taps(g, dy, c0, c1, col);
+      sgemm_packed(c1 - c0, col, depth, 1, filter, dx + c0 * g.in_c, g.in_c, false);
     }
   });
 }
@@ -153,28 +156,25 @@ void conv2d_backprop_filter(const ConvGeometry& g, const float* x, const float* 
   if (winograd_filter_gradient_applies(g)) return conv2d_backprop_filter_winograd(g, x, dy, dw, threads);
   const int parts = threads_for(double(rows) * depth * g.out_c, threads);
   // Each thread sums its rows' contribution into its own buffer (the first into dw); added at the end.
-  std::vector<std::vector<float>> partial(parts - 1);
+  std::vector<float*> partial(parts, nullptr);  // null where parallel_ranges ran fewer parts (fewer rows than threads)
   parallel_ranges(rows, parts, [&](int64_t r0, int64_t r1, int part) {
-    float* out = dw;
-    if (part > 0) {
-      partial[part - 1].assign(size, 0.0f);
-      out = partial[part - 1].data();
-    } else {
-      std::memset(dw, 0, size * sizeof(float));
-    }
+    float* out = part > 0 ? zeroed_workspace(Slot::kSums, size) : dw;
+    if (part == 0) std::memset(dw, 0, size * sizeof(float));
+    partial[part] = out;
     if (is_pointwise(g)) {  // dw = xᵀ · dy over these rows
       sgemm(depth, g.out_c, r1 - r0, x + r0 * g.in_c, 1, g.in_c, dy + r0 * g.out_c, g.out_c, 1, out, g.out_c, true);
       return;
     }
-    std::vector<float> col(kChunkRows * depth);
+    float* col = workspace(Slot::kTilesIn, kChunkRows * depth);
     for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) {
       const int64_t c1 = std::min(r1, c0 + kChunkRows);
-      gather_patches(g, x, c0, c1, col.data());
-      sgemm(depth, g.out_c, c1 - c0, col.data(), 1, depth, dy + c0 * g.out_c, g.out_c, 1, out, g.out_c, true);
+      gather_patches(g, x, c0, c1, col);
+      sgemm(depth, g.out_c, c1 - c0, col, 1, depth, dy + c0 * g.out_c, g.out_c, 1, out, g.out_c, true);
     }
   });
-  for (const auto& p : partial)
-    for (int64_t i = 0; i < size; i++) dw[i] += p[i];
+  for (int part = 1; part < parts; part++)
+    if (partial[part] != nullptr)
+      for (int64_t i = 0; i < size; i++) dw[i] += partial[part][i];
 }
 
 }  // namespace cdm

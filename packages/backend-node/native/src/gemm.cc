@@ -183,21 +183,33 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* A, int64_t rsa, int64_t
   }
 }
 
-PackedB::PackedB(int64_t k, int64_t n, const float* B, int64_t rsb, int64_t csb) : k_(k), n_(n) {
+int64_t PackedB::storage_floats(int64_t k, int64_t n) {
   int64_t size = 0;
   for (int64_t j0 = 0; j0 < n; j0 += NC)
-    for (int64_t p0 = 0; p0 < k; p0 += KC) {
-      offsets_.push_back(size);
-      size += std::min(KC, k - p0) * padded_columns(std::min(NC, n - j0));
-    }
-  // Every block is a multiple of NR floats (≥ 64 bytes), so each panel starts 64-byte aligned too.
-  storage_.resize(size + 16);
+    for (int64_t p0 = 0; p0 < k; p0 += KC) size += std::min(KC, k - p0) * padded_columns(std::min(NC, n - j0));
+  return size;
+}
+
+PackedB::PackedB(int64_t k, int64_t n, const float* B, int64_t rsb, int64_t csb) : k_(k), n_(n) {
+  storage_.resize(storage_floats(k, n) + 16);
   const auto address = reinterpret_cast<std::uintptr_t>(storage_.data());
   base_ = storage_.data() + ((64 - address % 64) % 64) / sizeof(float);
-  size_t block = 0;
-  for (int64_t j0 = 0; j0 < n; j0 += NC)
-    for (int64_t p0 = 0; p0 < k; p0 += KC)
-      pack_b(std::min(KC, k - p0), std::min(NC, n - j0), B + p0 * rsb + j0 * csb, rsb, csb, base_ + offsets_[block++]);
+  pack(B, rsb, csb);
+}
+
+PackedB::PackedB(int64_t k, int64_t n, const float* B, int64_t rsb, int64_t csb, float* storage) : k_(k), n_(n), base_(storage) { pack(B, rsb, csb); }
+
+// Every block is a multiple of NR floats (≥ 64 bytes), so from an aligned base each panel starts
+// 64-byte aligned too.
+void PackedB::pack(const float* B, int64_t rsb, int64_t csb) {
+  int64_t offset = 0;
+  for (int64_t j0 = 0; j0 < n_; j0 += NC)
+    for (int64_t p0 = 0; p0 < k_; p0 += KC) {
+      offsets_.push_back(offset);
+      const int64_t kc = std::min(KC, k_ - p0), nc = std::min(NC, n_ - j0);
+      pack_b(kc, nc, B + p0 * rsb + j0 * csb, rsb, csb, base_ + offset);
+      offset += kc * padded_columns(nc);
+    }
 }
 
 const float* PackedB::panel(int64_t j0, int64_t p0) const {

@@ -18,6 +18,10 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* A, int64_t rsa, int64_t
 class PackedB {
  public:
   PackedB(int64_t k, int64_t n, const float* B, int64_t rsb, int64_t csb);
+  // The same, packed into `storage` (storage_floats(k, n) floats, 64-byte aligned, e.g. from
+  // workspace()), which must outlive it.
+  PackedB(int64_t k, int64_t n, const float* B, int64_t rsb, int64_t csb, float* storage);
+  static int64_t storage_floats(int64_t k, int64_t n);
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
   // The panel for columns [j0, j0 + NC) and depth [p0, p0 + KC) (j0, p0 multiples of the blocking).
@@ -25,7 +29,8 @@ class PackedB {
 
  private:
   int64_t k_, n_;
-  std::vector<float> storage_;    // over-allocated so that base_ is 64-byte aligned (the micro-kernel's aligned loads)
+  void pack(const float* B, int64_t rsb, int64_t csb);
+  std::vector<float> storage_;    // when owned: over-allocated so that base_ is 64-byte aligned (the micro-kernel's aligned loads)
   float* base_ = nullptr;
   std::vector<int64_t> offsets_;  // per (column block, depth slice), in sgemm's loop order
 };

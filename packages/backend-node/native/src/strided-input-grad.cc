@@ -6,6 +6,7 @@
 
 #include "gemm.h"
 #include "parallel.h"
+#include "workspace.h"
 
 namespace cdm {
 namespace {
@@ -44,23 +45,24 @@ void conv2d_backprop_input_strided(const ConvGeometry& g, const float* dy, const
         continue;
       }
       // wt[(a, b, c_out), c_in] = w[a, b, c_in, c_out] over this class's taps.
-      std::vector<float> wt(depth * g.in_c);
-      float* dst = wt.data();
+      float* wt = workspace(Slot::kFilter, depth * g.in_c);
+      float* dst = wt;
       for (int64_t a : ta)
         for (int64_t b : tb)
           for (int64_t o = 0; o < g.out_c; o++, dst += g.in_c)
             for (int64_t i = 0; i < g.in_c; i++) dst[i] = w[((a * g.k_w + b) * g.in_c + i) * g.out_c + o];
-      const PackedB filter(depth, g.in_c, wt.data(), g.in_c, 1);
+      const PackedB filter(depth, g.in_c, wt, g.in_c, 1, workspace(Slot::kPackedFilter, PackedB::storage_floats(depth, g.in_c)));
       const int64_t count = static_cast<int64_t>(rows.size());
       const int parts = double(count) * depth * g.in_c < kMinParallelMacs ? 1 : threads;
       const int64_t tap_bytes = g.out_c * sizeof(float);
       parallel_ranges(count, parts, [&](int64_t r0, int64_t r1, int) {
-        std::vector<float> col(kChunkRows * depth), out(kChunkRows * g.in_c);
+        float* col = workspace(Slot::kTilesIn, kChunkRows * depth);
+        float* out = workspace(Slot::kTilesOut, kChunkRows * g.in_c);
         for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) {
           const int64_t c1 = std::min(r1, c0 + kChunkRows);
           for (int64_t k = c0; k < c1; k++) {  // gather dy at the output pixels this class's taps read
             const int64_t r = rows[k], n = r / (g.in_h * g.in_w), iy = r / g.in_w % g.in_h, ix = r % g.in_w;
-            float* d = col.data() + (k - c0) * depth;
+            float* d = col + (k - c0) * depth;
             for (int64_t a : ta) {
               const int64_t ty = iy + g.pad_top - a * g.dil_h, oy = ty / g.stride_h;
               const bool row_ok = ty >= 0 && oy < g.out_h;
@@ -72,8 +74,8 @@ void conv2d_backprop_input_strided(const ConvGeometry& g, const float* dy, const
               }
             }
           }
-          sgemm_packed(c1 - c0, col.data(), depth, 1, filter, out.data(), g.in_c, false);
-          for (int64_t k = c0; k < c1; k++) std::memcpy(dx + rows[k] * g.in_c, out.data() + (k - c0) * g.in_c, g.in_c * sizeof(float));
+          sgemm_packed(c1 - c0, col, depth, 1, filter, out, g.in_c, false);
+          for (int64_t k = c0; k < c1; k++) std::memcpy(dx + rows[k] * g.in_c, out + (k - c0) * g.in_c, g.in_c * sizeof(float));
         }
       });
     }

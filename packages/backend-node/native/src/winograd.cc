@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <vector>
 
 #include "gemm.h"
 #include "parallel.h"
+#include "workspace.h"
 
 namespace cdm {
 namespace {
@@ -31,8 +31,6 @@ int64_t chunk_tiles(int64_t in_c, int64_t out_c, int64_t bytes, int64_t max_pane
   const int64_t fit = bytes / (16 * (in_c + out_c) * static_cast<int64_t>(sizeof(float)));
   return std::clamp<int64_t>(fit / kPanelRows * kPanelRows, kPanelRows, max_panels * kPanelRows);
 }
-
-std::unique_ptr<float[]> uninitialized(int64_t floats) { return std::unique_ptr<float[]>(new float[floats]); }
 
 // The transforms run on a vector of 16 channels at a time, then one channel at a time for the rest
 // (T = floats16, then float); memcpy keeps the loads and stores unaligned and free of aliasing rules.
@@ -231,21 +229,24 @@ bool winograd_filter_gradient_applies(const ConvGeometry& g) { return winograd_a
 void conv2d_winograd(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads) {
   const int64_t tiles_h = (g.out_h + 1) / 2, tiles_w = (g.out_w + 1) / 2, tiles = g.batch * tiles_h * tiles_w;
   const int64_t plane = g.in_c * g.out_c;
-  const auto u = uninitialized(16 * plane);
-  transform_filter(g, w, u.get());
+  float* u = workspace(Slot::kFilter, 16 * plane);
+  transform_filter(g, w, u);
   std::vector<PackedB> filters;  // U[e] packed once, shared by every chunk and thread
   filters.reserve(16);
-  for (int e = 0; e < 16; e++) filters.emplace_back(g.in_c, g.out_c, u.get() + e * plane, g.out_c, 1);
-  const std::vector<float> zeros(g.in_c, 0.0f);
+  const int64_t packed_floats = PackedB::storage_floats(g.in_c, g.out_c);  // a multiple of NR floats: each U[e] as aligned as the first
+  float* packed = workspace(Slot::kPackedFilter, 16 * packed_floats);
+  for (int e = 0; e < 16; e++) filters.emplace_back(g.in_c, g.out_c, u + e * plane, g.out_c, 1, packed + e * packed_floats);
+  const float* zeros = zeroed_workspace(Slot::kZeros, g.in_c);
   const int64_t tc = chunk_tiles(g.in_c, g.out_c, kChunkBytes, 8);
   const int parts = double(tiles) * 16 * plane < kMinParallelMacs ? 1 : threads;
   parallel_ranges(tiles, parts, [&](int64_t r0, int64_t r1, int) {
-    const auto v = uninitialized(16 * tc * g.in_c), m = uninitialized(16 * tc * g.out_c);
+    float* v = workspace(Slot::kTilesIn, 16 * tc * g.in_c);
+    float* m = workspace(Slot::kTilesOut, 16 * tc * g.out_c);
     for (int64_t c0 = r0; c0 < r1; c0 += tc) {
       const int64_t c1 = std::min(r1, c0 + tc);
-      transform_input(g, x, c0, c1, tiles_h, tiles_w, zeros.data(), tc, v.get());
-      for (int e = 0; e < 16; e++) sgemm_packed(c1 - c0, v.get() + e * tc * g.in_c, g.in_c, 1, filters[e], m.get() + e * tc * g.out_c, g.out_c, false);
-      transform_output(g, m.get(), c0, c1, tiles_h, tiles_w, tc, bias, y);
+      transform_input(g, x, c0, c1, tiles_h, tiles_w, zeros, tc, v);
+      for (int e = 0; e < 16; e++) sgemm_packed(c1 - c0, v + e * tc * g.in_c, g.in_c, 1, filters[e], m + e * tc * g.out_c, g.out_c, false);
+      transform_output(g, m, c0, c1, tiles_h, tiles_w, tc, bias, y);
     }
   });
 }
@@ -253,25 +254,25 @@ void conv2d_winograd(const ConvGeometry& g, const float* x, const float* w, cons
 void conv2d_backprop_filter_winograd(const ConvGeometry& g, const float* x, const float* dy, float* dw, int threads) {
   const int64_t tiles_h = (g.out_h + 1) / 2, tiles_w = (g.out_w + 1) / 2, tiles = g.batch * tiles_h * tiles_w;
   const int64_t plane = g.in_c * g.out_c;
-  const std::vector<float> zeros(std::max(g.in_c, g.out_c), 0.0f);
+  const float* zeros = zeroed_workspace(Slot::kZeros, std::max(g.in_c, g.out_c));
   const int64_t tc = chunk_tiles(g.in_c, g.out_c, kGradientChunkBytes, 128);
-  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(double(tiles) * 16 * plane < kMinParallelMacs ? 1 : threads, tiles)));
-  std::vector<std::vector<float>> sums(parts);  // M[e] = Σ V[e]ᵀ Q[e] over each thread's tiles
+  const int parts = double(tiles) * 16 * plane < kMinParallelMacs ? 1 : threads;
+  std::vector<float*> sums(parts, nullptr);  // M[e] = Σ V[e]ᵀ Q[e] over each thread's tiles; null where parallel_ranges ran fewer parts
   parallel_ranges(tiles, parts, [&](int64_t r0, int64_t r1, int part) {
-    std::vector<float>& sum = sums[part];
-    sum.assign(16 * plane, 0.0f);
-    const auto v = uninitialized(16 * tc * g.in_c), q = uninitialized(16 * tc * g.out_c);
+    float* sum = sums[part] = zeroed_workspace(Slot::kSums, 16 * plane);
+    float* v = workspace(Slot::kTilesIn, 16 * tc * g.in_c);
+    float* q = workspace(Slot::kTilesOut, 16 * tc * g.out_c);
     for (int64_t c0 = r0; c0 < r1; c0 += tc) {
       const int64_t c1 = std::min(r1, c0 + tc);
-      transform_input(g, x, c0, c1, tiles_h, tiles_w, zeros.data(), tc, v.get());
-      transform_gradient(g, dy, c0, c1, tiles_h, tiles_w, zeros.data(), tc, q.get());
-      for (int e = 0; e < 16; e++)
-        sgemm(g.in_c, g.out_c, c1 - c0, v.get() + e * tc * g.in_c, 1, g.in_c, q.get() + e * tc * g.out_c, g.out_c, 1, sum.data() + e * plane, g.out_c, true);
+      transform_input(g, x, c0, c1, tiles_h, tiles_w, zeros, tc, v);
+      transform_gradient(g, dy, c0, c1, tiles_h, tiles_w, zeros, tc, q);
+      for (int e = 0; e < 16; e++) sgemm(g.in_c, g.out_c, c1 - c0, v + e * tc * g.in_c, 1, g.in_c, q + e * tc * g.out_c, g.out_c, 1, sum + e * plane, g.out_c, true);
     }
   });
-  float* total = sums[0].data();
+  float* total = sums[0];
   for (int part = 1; part < parts; part++)
-    for (int64_t i = 0; i < 16 * plane; i++) total[i] += sums[part][i];
+    if (sums[part] != nullptr)
+      for (int64_t i = 0; i < 16 * plane; i++) total[i] += sums[part][i];
   const int64_t vector_end = plane / 16 * 16;
   for (int64_t q = 0; q < vector_end; q += 16) filter_gradient_lanes<floats16>(total, plane, q, dw);
   for (int64_t q = vector_end; q < plane; q++) filter_gradient_lanes<float>(total, plane, q, dw);

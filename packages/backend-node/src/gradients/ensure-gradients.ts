@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CdmError } from '@cdm/core';
+import { registerReductionGradients } from './reduction-gradients';
 
 /** Kernels whose gradient functions a U-Net training step needs; all come with tfjs-core's set. */
 const PROBES = ['Conv2D', 'BatchMatMul', 'Mean', 'Sigmoid', 'ResizeNearestNeighbor', 'Softmax', 'AddN'];
@@ -38,17 +39,23 @@ export function missingGradients(): string[] {
 
 /**
  * Makes sure tfjs has its gradient functions, which importing '@tensorflow/tfjs-core' alone does
- * not register. Does nothing when they are there (you imported '@tensorflow/tfjs' or
+ * not register. Loads nothing when they are there (you imported '@tensorflow/tfjs' or
  * register_all_gradients yourself). Otherwise imports tfjs-core's register_all_gradients: directly
  * where the module system allows it (bundlers, vitest), and in plain Node through a narrowly scoped
  * resolve hook (see TFJS_CORE_RESOLVE_HOOK). Rejects with CDM_PLUGIN_FAILED saying what to import
- * when neither works.
+ * when neither works. Either way Sum's and Mean's gradients are then replaced by ones that give the
+ * same values without building a tensor of ones in JavaScript (./reduction-gradients.ts).
  */
 export function ensureGradients(): Promise<void> {
-  if (missingGradients().length === 0) return Promise.resolve();
-  pending ??= load().finally(() => {
-    pending = undefined;
-  });
+  if (missingGradients().length === 0) {
+    registerReductionGradients();
+    return Promise.resolve();
+  }
+  pending ??= load()
+    .then(registerReductionGradients)
+    .finally(() => {
+      pending = undefined;
+    });
   return pending;
 }
 

@@ -115,7 +115,12 @@ def sample_steps(cfg, batch, guided, steps):
     size, classes = cfg['imageSize'], cfg['numClasses']
     n = 2 * batch if guided else batch
     x = torch.randn(batch, cfg['inChannels'], size, size)
-    y = torch.arange(n) % (classes + 1) if classes else None
+    # Class labels; with guidance the unconditional half gets the null class (row `classes` of label_emb).
+    y = None
+    if classes:
+        y = torch.arange(batch) % classes
+        if guided:
+            y = torch.cat([y, torch.full((batch,), classes, dtype=torch.long)])
     sr = cfg['superRes']
     # The cascade hands the network the low-resolution image already upsampled to its resolution.
     low = torch.randn(n, sr['lowResChannels'], size, size) if sr else None

@@ -16,11 +16,14 @@ import { embeddingMlp } from './timestep-embedding';
 export interface ForwardPlan {
   /**
    * Run each layer in its own `tf.tidy` and free each layer's output once the next layer has read
-   * it, keeping only the skip connections, and add each convolution's bias inside it: the
-   * inference path. When false, every intermediate lives until the caller's tidy ends (what a
-   * gradient tape holds anyway).
+   * it, keeping only the skip connections. Under a gradient tape this frees what the backward pass
+   * does not need as the forward goes: tfjs keeps the tensors each kernel saves for its gradient
+   * (a kept clone that shares the data), so disposing the originals loses nothing. When false,
+   * every intermediate lives until the caller's tidy ends.
    */
   readonly release: boolean;
+  /** Add each convolution's bias inside the convolution (the fused kernel; inference only, it has no gradient). */
+  readonly fuseBias: boolean;
   /** Gradient checkpointing per block (checkpointed-block.ts): the training path when memory is short. */
   readonly checkpoint: boolean;
 }
@@ -68,7 +71,7 @@ export function forwardPass(
     useScaleShiftNorm: c.useScaleShiftNorm,
     useNewAttentionOrder: c.useNewAttentionOrder,
     dropout: training ? (y) => dropout(y, c.dropout, rng) : (y) => y,
-    fuseBias: plan.release,
+    fuseBias: plan.fuseBias,
   });
   const ctx = contextFor(param, dropoutRng);
   const runLayers = (layers: readonly Layer[], input: tf.Tensor4D): tf.Tensor4D => {
@@ -112,7 +115,7 @@ export function forwardPass(
     tf.dispose([previous, skip]); // neither is read again: `previous` is the last block's output, never a skip
   }
   const last = h;
-  const head = () => conv2d(silu(groupNorm(last, c.normGroups, param('out.0.weight'), param('out.0.bias'))), param('out.2.weight'), param('out.2.bias'), 1, plan.release);
+  const head = () => conv2d(silu(groupNorm(last, c.normGroups, param('out.0.weight'), param('out.0.bias'))), param('out.2.weight'), param('out.2.bias'), 1, plan.fuseBias);
   if (!plan.release) return head();
   const out = tf.tidy(head);
   last.dispose();

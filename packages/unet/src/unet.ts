@@ -76,7 +76,8 @@ export function createAdmUnet(config: UnetConfig | ResolvedUnetConfig, options: 
       const training = callOptions?.training === true;
       // Either the network's own option or the call's hint turns checkpointing on.
       const checkpoint = training && (options.gradientCheckpointing === true || callOptions?.gradientCheckpointing === true);
-      const plan = { release: !training, checkpoint };
+      // Activations are freed as the forward goes in training too: the tape keeps what its backward needs.
+      const plan = { release: true, fuseBias: !training, checkpoint };
       return tf.tidy(() => forwardPass(resolved, architecture, param, dropoutRng, x, t, cond ?? {}, callOptions ?? {}, plan));
     },
     dispose() {

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CdmError } from '@cdm/core';
+import { CdmError, installFreeingGradients } from '@cdm/core';
 import { registerReductionGradients } from './reduction-gradients';
+
+/** What ensureGradients adds to tfjs' own gradients: lighter Sum and Mean gradients, a backward pass that frees as it goes. */
+function improveGradients(): void {
+  registerReductionGradients();
+  installFreeingGradients();
+}
 
 /** Kernels whose gradient functions a U-Net training step needs; all come with tfjs-core's set. */
 const PROBES = ['Conv2D', 'BatchMatMul', 'Mean', 'Sigmoid', 'ResizeNearestNeighbor', 'Softmax', 'AddN'];
@@ -44,15 +50,17 @@ export function missingGradients(): string[] {
  * where the module system allows it (bundlers, vitest), and in plain Node through a narrowly scoped
  * resolve hook (see TFJS_CORE_RESOLVE_HOOK). Rejects with CDM_PLUGIN_FAILED saying what to import
  * when neither works. Either way Sum's and Mean's gradients are then replaced by ones that give the
- * same values without building a tensor of ones in JavaScript (./reduction-gradients.ts).
+ * same values without building a tensor of ones in JavaScript (./reduction-gradients.ts), and the
+ * engine's backward pass by @cdm/core's `installFreeingGradients()`, which frees each intermediate
+ * gradient and saved tensor once it is used (the same numbers; a lower peak).
  */
 export function ensureGradients(): Promise<void> {
   if (missingGradients().length === 0) {
-    registerReductionGradients();
+    improveGradients();
     return Promise.resolve();
   }
   pending ??= load()
-    .then(registerReductionGradients)
+    .then(improveGradients)
     .finally(() => {
       pending = undefined;
     });

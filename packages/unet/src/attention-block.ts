@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BlockContext } from './block-context';
+import { add } from './ops/add';
 import { groupNorm } from './ops/group-norm';
 
 export interface AttentionBlockShape {
@@ -23,7 +24,7 @@ export function attentionBlock(block: AttentionBlockShape, x: tf.Tensor4D, ctx: 
   const ch = c / heads;
 
   const normed = tf.reshape(groupNorm(x, ctx.normGroups, p('norm.weight'), p('norm.bias')), [b * t, c]);
-  const qkv = tf.reshape(tf.add(tf.matMul(normed, p('qkv.weight') as tf.Tensor2D), p('qkv.bias')), [b, t, 3 * c]);
+  const qkv = tf.reshape(add(tf.matMul(normed, p('qkv.weight') as tf.Tensor2D), p('qkv.bias')), [b, t, 3 * c]);
 
   /** [B, T, heads·n] (head-major channels) → [B·heads, T, n]. */
   const splitHeads = (y: tf.Tensor, n: number): tf.Tensor3D =>
@@ -40,6 +41,6 @@ export function attentionBlock(block: AttentionBlockShape, x: tf.Tensor4D, ctx: 
   const logits = tf.matMul(tf.mul(q, scale), tf.mul(k, scale), false, true); // [B·heads, T, T]
   const attended = tf.matMul(tf.softmax(logits), v); // [B·heads, T, ch]
   const merged = tf.reshape(tf.transpose(tf.reshape(attended, [b, heads, t, ch]), [0, 2, 1, 3]), [b * t, c]);
-  const projected = tf.add(tf.matMul(merged, p('proj_out.weight') as tf.Tensor2D), p('proj_out.bias'));
-  return tf.add(x, tf.reshape(projected, [b, height, width, c]));
+  const projected = add(tf.matMul(merged, p('proj_out.weight') as tf.Tensor2D), p('proj_out.bias'));
+  return add(x, tf.reshape(projected, [b, height, width, c]));
 }

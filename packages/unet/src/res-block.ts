@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BlockContext } from './block-context';
+import { add } from './ops/add';
 import { conv2d, dense } from './ops/conv';
 import { groupNorm } from './ops/group-norm';
 import { avgPool2x, upsampleNearest2x } from './ops/resample-features';
@@ -38,9 +39,9 @@ export function resBlock(block: ResBlockShape, x: tf.Tensor4D, emb: tf.Tensor2D,
   if (ctx.useScaleShiftNorm) {
     const [scale, shift] = tf.split(e, 2, 3); // th.chunk(emb_out, 2, dim=1): scale first
     const normed = groupNorm(h, ctx.normGroups, p('out_layers.0.weight'), p('out_layers.0.bias'));
-    h = tf.add(tf.mul(normed, tf.add(scale!, 1)), shift!);
+    h = add(tf.mul(normed, tf.add(scale!, 1)), shift!);
   } else {
-    h = groupNorm(tf.add(h, e), ctx.normGroups, p('out_layers.0.weight'), p('out_layers.0.bias'));
+    h = groupNorm(add(h, e), ctx.normGroups, p('out_layers.0.weight'), p('out_layers.0.bias'));
   }
   h = conv2d(ctx.dropout(silu(h)), p('out_layers.3.weight'), p('out_layers.3.bias'), 1, ctx.fuseBias);
 
@@ -48,5 +49,5 @@ export function resBlock(block: ResBlockShape, x: tf.Tensor4D, emb: tf.Tensor2D,
     block.inChannels === block.outChannels
       ? skipInput
       : conv2d(skipInput, p('skip_connection.weight'), p('skip_connection.bias'), 1, ctx.fuseBias);
-  return tf.add(skip, h);
+  return add(skip, h);
 }

@@ -75,6 +75,21 @@ void transform_filter(const ConvGeometry& g, const float* w, float* u) {
   for (int64_t q = vector_end; q < plane; q++) filter_lanes<float>(w, plane, q, u);
 }
 
+// The R×R pixels of tile t = (n, ty, tx) in an image [batch, h, w, channels], from (2ty − top,
+// 2tx − left): pointers into `image`, or `outside` for a pixel beyond its edges.
+template <int R, typename P>
+inline void tile_pixels(int64_t t, int64_t tiles_h, int64_t tiles_w, P* image, int64_t h, int64_t w, int64_t channels, int64_t top, int64_t left,
+                        P* outside, P* pixel[R][R]) {
+  const int64_t n = t / (tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
+  for (int i = 0; i < R; i++) {
+    const int64_t y = 2 * ty - top + i;
+    for (int j = 0; j < R; j++) {
+      const int64_t x = 2 * tx - left + j;
+      pixel[i][j] = y >= 0 && y < h && x >= 0 && x < w ? image + ((n * h + y) * w + x) * channels : outside;
+    }
+  }
+}
+
 // Bᵀ d B for channels [c, c + lanes) of one tile, with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]:
 // out[e·stride + c] is element e of the transformed patch.
 template <typename T>
@@ -102,15 +117,8 @@ void transform_input(const ConvGeometry& g, const float* x, int64_t t0, int64_t 
                      float* v) {
   const int64_t channels = g.in_c, stride = tc * channels, vector_end = channels / 16 * 16;
   for (int64_t t = t0; t < t1; t++) {
-    const int64_t n = t / (tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
     const float* d[4][4];
-    for (int i = 0; i < 4; i++) {
-      const int64_t iy = 2 * ty - g.pad_top + i;
-      for (int j = 0; j < 4; j++) {
-        const int64_t ix = 2 * tx - g.pad_left + j;
-        d[i][j] = iy >= 0 && iy < g.in_h && ix >= 0 && ix < g.in_w ? x + ((n * g.in_h + iy) * g.in_w + ix) * channels : zeros;
-      }
-    }
+    tile_pixels<4, const float>(t, tiles_h, tiles_w, x, g.in_h, g.in_w, channels, g.pad_top, g.pad_left, zeros, d);
     float* out = v + (t - t0) * channels;
     for (int64_t c = 0; c < vector_end; c += 16) input_lanes<floats16>(d, c, out, stride);
     for (int64_t c = vector_end; c < channels; c++) input_lanes<float>(d, c, out, stride);
@@ -144,15 +152,8 @@ void transform_output(const ConvGeometry& g, const float* m, int64_t t0, int64_t
                       float* y) {
   const int64_t channels = g.out_c, stride = tc * channels, vector_end = channels / 16 * 16;
   for (int64_t t = t0; t < t1; t++) {
-    const int64_t n = t / (tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
     float* dst[2][2];
-    for (int i = 0; i < 2; i++) {
-      const int64_t oy = 2 * ty + i;
-      for (int j = 0; j < 2; j++) {
-        const int64_t ox = 2 * tx + j;
-        dst[i][j] = oy < g.out_h && ox < g.out_w ? y + ((n * g.out_h + oy) * g.out_w + ox) * channels : nullptr;
-      }
-    }
+    tile_pixels<2, float>(t, tiles_h, tiles_w, y, g.out_h, g.out_w, channels, 0, 0, nullptr, dst);
     const float* tile = m + (t - t0) * channels;
     for (int64_t k = 0; k < vector_end; k += 16) output_lanes<floats16>(tile, stride, k, bias, dst);
     for (int64_t k = vector_end; k < channels; k++) output_lanes<float>(tile, stride, k, bias, dst);
@@ -184,15 +185,8 @@ void transform_gradient(const ConvGeometry& g, const float* dy, int64_t t0, int6
                         float* q) {
   const int64_t channels = g.out_c, stride = tc * channels, vector_end = channels / 16 * 16;
   for (int64_t t = t0; t < t1; t++) {
-    const int64_t n = t / (tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
     const float* d[2][2];
-    for (int i = 0; i < 2; i++) {
-      const int64_t oy = 2 * ty + i;
-      for (int j = 0; j < 2; j++) {
-        const int64_t ox = 2 * tx + j;
-        d[i][j] = oy < g.out_h && ox < g.out_w ? dy + ((n * g.out_h + oy) * g.out_w + ox) * channels : zeros;
-      }
-    }
+    tile_pixels<2, const float>(t, tiles_h, tiles_w, dy, g.out_h, g.out_w, channels, 0, 0, zeros, d);
     float* out = q + (t - t0) * channels;
     for (int64_t k = 0; k < vector_end; k += 16) gradient_lanes<floats16>(d, k, out, stride);
     for (int64_t k = vector_end; k < channels; k++) gradient_lanes<float>(d, k, out, stride);

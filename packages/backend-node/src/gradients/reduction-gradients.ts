@@ -18,29 +18,25 @@ function spread(dy: tf.Tensor, x: tf.Tensor, axis: number | number[], scale?: nu
   return tf.mul(expanded, tf.onesLike(x));
 }
 
+/** The gradient config of a reduction over `axis` of x; a mean's dy is divided by the values averaged. */
+function reductionGradient(kernelName: typeof tf.Sum | typeof tf.Mean): tf.GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as [tf.Tensor];
+      const { axis } = attrs as unknown as tf.SumAttrs;
+      const scale = kernelName === tf.Mean ? tf.util.parseAxisParam(axis, x.shape).reduce((n, d) => n * x.shape[d]!, 1) : undefined;
+      return { x: () => spread(dy as tf.Tensor, x, axis, scale) };
+    },
+  };
+}
+
 /** Sum's gradient without a tensor of ones. */
-export const sumGradient: tf.GradConfig = {
-  kernelName: tf.Sum,
-  inputsToSave: ['x'],
-  gradFunc: (dy, saved, attrs) => {
-    const [x] = saved as [tf.Tensor];
-    const { axis } = attrs as unknown as tf.SumAttrs;
-    return { x: () => spread(dy as tf.Tensor, x, axis) };
-  },
-};
+export const sumGradient = reductionGradient(tf.Sum);
 
 /** Mean's gradient without a tensor of ones: dy / (the number of values averaged), spread. */
-export const meanGradient: tf.GradConfig = {
-  kernelName: tf.Mean,
-  inputsToSave: ['x'],
-  gradFunc: (dy, saved, attrs) => {
-    const [x] = saved as [tf.Tensor];
-    const { axis } = attrs as unknown as tf.MeanAttrs;
-    const axes = tf.util.parseAxisParam(axis, x.shape);
-    const reduceSize = axes.reduce((n, d) => n * x.shape[d]!, 1);
-    return { x: () => spread(dy as tf.Tensor, x, axis, reduceSize) };
-  },
-};
+export const meanGradient = reductionGradient(tf.Mean);
 
 /**
  * Registers Sum's and Mean's gradients above in place of tfjs-core's (same values, no JavaScript

@@ -4,6 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freeingGradientsInstalled, installFreeingGradients, uninstallFreeingGradients } from './freeing-gradients';
 
+/** tf.customGrad for a function of fixed arity (tfjs types its argument as a rest parameter). */
+const customGrad = (f: (...args: never[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] }) =>
+  tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (...inputs: tf.Tensor[]) => tf.Tensor;
 const values = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + k) * 1.5);
 const bytes = (t: tf.Tensor) => Buffer.from((t.dataSync() as Float32Array).buffer);
 
@@ -44,9 +47,9 @@ describe('the freeing backward pass', () => {
   /** A small network with broadcasts, a residual (one tensor read twice), a reduction and a matmul. */
   const loss = () => {
     const h = tf.relu(tf.add(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same'), bias));
-    const r = tf.add(h, tf.tanh(tf.conv2d(h, w2 as tf.Tensor4D, 1, 'same')));
+    const r = tf.add(h, tf.tanh(tf.conv2d(h as tf.Tensor4D, w2 as tf.Tensor4D, 1, 'same')));
     const pooled = tf.mean(tf.mul(r, r), [1, 2]) as tf.Tensor2D;
-    return tf.sum(tf.square(tf.matMul(pooled, dense as tf.Tensor2D)));
+    return tf.sum(tf.square(tf.matMul(pooled, dense as tf.Tensor2D))) as tf.Scalar;
   };
 
   it('gives tfjs-core\'s loss and gradients bit for bit, and leaks nothing', () => {
@@ -62,7 +65,7 @@ describe('the freeing backward pass', () => {
     // An identity whose gradient counts the data buffers alive when the backward pass reaches it:
     // by then tfjs-core still holds every gradient and saved tensor of the twelve steps after it.
     let alive = 0;
-    const probe = tf.customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
+    const probe = customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
       save([]);
       return {
         value: tf.mul(a, 1),
@@ -101,7 +104,7 @@ describe('the freeing backward pass', () => {
   it('keeps a gradient that a gradient function handed back as dy itself for two inputs', () => {
     // The custom gradient returns the same tensor object for a and b; both are read again later, so
     // their gradients are accumulated separately and must not be freed through each other.
-    const twin = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const twin = customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
       save([]);
       return { value: tf.add(a, b), gradFunc: (dy: tf.Tensor) => [dy, dy] };
     });
@@ -118,7 +121,7 @@ describe('the freeing backward pass', () => {
   });
 
   it('gives the same results with a gradient computed inside another gradient (as checkpointing does) and for second derivatives', () => {
-    const recomputed = tf.customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
+    const recomputed = customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
       save([a]);
       return {
         value: tf.tanh(tf.mul(a, a)),

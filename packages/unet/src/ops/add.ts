@@ -19,7 +19,9 @@ export function add<T extends tf.Tensor>(a: T, b: tf.Tensor): T {
   const taping = (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
   if (!taping) return tf.add(a, b);
   const shapes = [a.shape, b.shape] as const;
-  const run = tf.customGrad((x: tf.Tensor, y: tf.Tensor, save: tf.GradSaveFunc) => {
+  const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [x, y] = args as [tf.Tensor, tf.Tensor];
     save([]);
     return { value: tf.add(x, y), gradFunc: (dy: tf.Tensor) => shapes.map((shape) => unbroadcast(dy, shape)) };
   });

@@ -185,6 +185,36 @@ describe('spacedTimesteps: exactly guided-diffusion', () => {
   });
 });
 
+const trailingReference = JSON.parse(readFileSync(join(here, 'fixtures/trailing-reference.json'), 'utf8')) as {
+  sha256: Record<string, string>;
+  lists: Record<string, number[]>;
+};
+
+describe('"trailingN": exactly the timesteps numpy gives diffusers\' trailing spacing', () => {
+  it.each([7, 1000, 4000])('matches the numpy fixture digest over every N 1…T at T = %i', (T) => {
+    const text = Array.from({ length: T }, (_, i) => `${i + 1}:${spacedTimesteps(T, `trailing${i + 1}`).join(',')}\n`).join('');
+    expect(createHash('sha256').update(text).digest('hex')).toBe(trailingReference.sha256[String(T)]);
+  });
+
+  it('matches the listed cases and keeps N distinct steps that end at T − 1', () => {
+    for (const [key, want] of Object.entries(trailingReference.lists)) {
+      const [T, n] = key.split(':').map(Number) as [number, number];
+      expect(spacedTimesteps(T, `trailing${n}`), key).toEqual(want);
+    }
+    expect(spacedTimesteps(1000, 'trailing10')).toEqual([99, 199, 299, 399, 499, 599, 699, 799, 899, 999]);
+    // N = 61 is one where numpy's arange returns 62 values: the residue is dropped, not kept as −1.
+    const kept = spacedTimesteps(1000, 'trailing61');
+    expect(kept).toHaveLength(61);
+    expect(kept[0]).toBe(15);
+    expect(spacedTimesteps(1000, 'trailing1000')).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+  });
+
+  it('refuses N outside 1…T', () => {
+    expect(() => spacedTimesteps(1000, 'trailing0')).toThrow(expect.objectContaining({ code: 'CDM_INVALID_ARGUMENT' }));
+    expect(() => spacedTimesteps(1000, 'trailing1001')).toThrow(/"trailingN" with N in 1…1000/);
+  });
+});
+
 describe('spacedTimesteps', () => {
   it('strides DDIM steps exactly', () => {
     expect(spacedTimesteps(1000, 'ddim50')).toEqual(Array.from({ length: 50 }, (_, i) => i * 20));
@@ -219,7 +249,7 @@ describe('spacedTimesteps', () => {
   it('accepts explicit lists, sorted and de-duplicated, and rejects bad specs', () => {
     expect(spacedTimesteps(10, [9, 0, 5, 5])).toEqual([0, 5, 9]);
     expect(() => spacedTimesteps(10, [10])).toThrow(expect.objectContaining({ code: 'CDM_TIMESTEP_OUT_OF_RANGE' }));
-    expect(() => spacedTimesteps(10, 'fast')).toThrow(/"ddimN", "N" or "N1,N2,…"/);
+    expect(() => spacedTimesteps(10, 'fast')).toThrow(/"ddimN", "trailingN", "N" or "N1,N2,…"/);
     expect(() => spacedTimesteps(10, 11)).toThrow(/section 0 to take 0…10 steps/);
     expect(() => spacedTimesteps(10, 0)).toThrow(expect.objectContaining({ code: 'CDM_INVALID_ARGUMENT' }));
     expect(() => spacedTimesteps(10, '0,0')).toThrow(/at least one timestep/);

@@ -10,6 +10,10 @@ import { scheduleFromBetas, type NoiseSchedule } from './noise-schedule';
  *   longer) and take N_i steps from section i, both ends included (so `"250"` keeps 250 of 1000);
  *   a section of 0 steps contributes none;
  * - a number N: the same as `"N"`;
+ * - `"trailingN"`: N steps that end at the last timestep and leave out the first, T − 1, T − 1 − T/N, …
+ *   (diffusers' "trailing" spacing, `round(arange(T, 0, −T/N)) − 1`; Lin et al. 2024): the
+ *   run starts from pure noise and its last step goes straight to x_0, where "N" and "ddimN" spend a
+ *   model call at timestep 0. Made for DPM-Solver++;
  * - an explicit list of indices.
  */
 export type TimestepSpacing = number | string | readonly number[];
@@ -69,6 +73,19 @@ function ddimSteps(T: number, wanted: number, spec: string): number[] {
   );
 }
 
+/**
+ * "trailingN": numpy's `arange(T, 0, −T/N)`, then rounded half to even like np.round, minus one.
+ * numpy fills an arange as start + i·δ with δ = (start + step) − start, not start + i·step; the
+ * two differ in the last bit often enough to move a rounded timestep, so this does the same. Its
+ * length can come out N + 1 (a residue near 0, which would be timestep −1); the first N are kept.
+ * For N ≤ T consecutive values are at least 1 apart, so all N are distinct.
+ */
+function trailingSteps(T: number, wanted: number, spec: string): number[] {
+  if (!Number.isSafeInteger(wanted) || wanted < 1 || wanted > T) throw errors.invalidArgument('timestep spacing', `"trailingN" with N in 1…${T}`, spec);
+  const delta = T + -T / wanted - T;
+  return Array.from({ length: wanted }, (_, i) => roundHalfEven(T + i * delta) - 1);
+}
+
 /** Resolves a spacing to the sorted, distinct process indices it keeps. */
 export function spacedTimesteps(numTimesteps: number, spacing: TimestepSpacing): number[] {
   let kept: number[];
@@ -78,10 +95,12 @@ export function spacedTimesteps(numTimesteps: number, spacing: TimestepSpacing):
     const ddim = /^ddim(\d+)$/.exec(spacing.trim());
     if (ddim !== null) {
       kept = ddimSteps(numTimesteps, Number(ddim[1]), spacing);
+    } else if (/^trailing\d+$/.test(spacing.trim())) {
+      kept = trailingSteps(numTimesteps, Number(spacing.trim().slice('trailing'.length)), spacing);
     } else if (/^\s*\d+(\s*,\s*\d+)*\s*$/.test(spacing)) {
       kept = evenSections(numTimesteps, spacing.split(',').map(Number), spacing);
     } else {
-      throw errors.invalidArgument('timestep spacing', '"ddimN", "N" or "N1,N2,…"', spacing);
+      throw errors.invalidArgument('timestep spacing', '"ddimN", "trailingN", "N" or "N1,N2,…"', spacing);
     }
   } else if (Array.isArray(spacing)) {
     kept = [...spacing];

@@ -5,7 +5,7 @@ describe('createRegistries', () => {
   it('starts with the built-in schedules and samplers and nothing else', () => {
     const registries = createRegistries();
     expect(registries.schedules.list()).toEqual(defaultRegistries.schedules.list());
-    expect(registries.samplers.list()).toEqual(['ddpm', 'ddim']);
+    expect(registries.samplers.list()).toEqual(['ddpm', 'ddim', 'dpm++2m', 'dpm++2m-sde']);
     expect(registries.augmentationPolicies.list()).toEqual([]);
     expect(registries.denoisers.list()).toEqual([]);
     expect(registries.backends.list()).toEqual([]);

@@ -78,7 +78,7 @@ describe('cdm sample', () => {
     await writeFile(local, JSON.stringify({ ...json, plugins: ['@cdm/augment', './count-plugin.mjs'] }));
     const { code } = await cdm(['sample', local, '--n', '1', '--steps', '2', '--out', join(dir, 'p.png'), '--backend', 'tfjs-cpu', '--json']);
     expect(code).toBe(0);
-    expect((globalThis as any).__cdmTestPlugin).toEqual(['ddpm', 'ddim']);
+    expect((globalThis as any).__cdmTestPlugin).toEqual(['ddpm', 'ddim', 'dpm++2m', 'dpm++2m-sde']);
   });
 
   it('names the flag when a value is bad (exit 2) and the file when it is missing (exit 3)', async () => {

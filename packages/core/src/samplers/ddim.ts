@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { errors } from '../errors';
 import { randomNormal } from '../random-normal';
+import { denoisedEstimates } from './denoised-estimates';
 import { checkClipDenoised, samplerProcess } from './process-timesteps';
 import type { Sampler, SamplerFactory } from './sampler';
 
@@ -16,7 +17,7 @@ export const ddimSampler: SamplerFactory = {
     const eta = options.eta ?? 0;
     // η > 1 would make σ_t² exceed 1 − ᾱ_{t−1}, leaving no valid coefficient for ε̂.
     if (typeof eta !== 'number' || !(eta >= 0 && eta <= 1)) throw errors.invalidArgument('eta', 'a number in [0, 1]', eta);
-    const { alphasCumprod, alphasCumprodPrev, sqrtOneMinusAlphasCumprod } = diffusion.coefficients;
+    const { alphasCumprod, alphasCumprodPrev } = diffusion.coefficients;
     return {
       name: 'ddim',
       diffusion,
@@ -27,18 +28,7 @@ export const ddimSampler: SamplerFactory = {
         const noise = t > 0 && sigma > 0 ? randomNormal<tf.Rank.R4>(rng, xt.shape) : undefined;
         try {
           return tf.tidy(() => {
-            const p = diffusion.pMeanVariance(modelOutput, xt, t, { clipDenoised });
-            let { predX0, predEps: eps } = p;
-            if (classifierGradient !== undefined) {
-              // Score form: ε̂ ← ε̂ − √(1 − ᾱ_t)·s∇ log p(y|x_t), then x̂_0 from the shifted ε̂ (clipped, and ε̂
-              // made consistent with it, exactly as without guidance).
-              eps = tf.sub(eps, tf.mul(sqrtOneMinusAlphasCumprod[t]!, classifierGradient));
-              predX0 = diffusion.predictX0FromEps(xt, t, eps);
-              if (clipDenoised) {
-                predX0 = tf.clipByValue(predX0, -1, 1);
-                eps = diffusion.predictEpsFromX0(xt, t, predX0);
-              }
-            }
+            const { predX0, predEps: eps } = denoisedEstimates(diffusion, modelOutput, xt, t, { clipDenoised, classifierGradient });
             // 1 − ᾱ_{t−1} − σ² ≥ 0 for η ≤ 1; the max only absorbs float64 rounding at η = 1.
             const epsCoefficient = Math.sqrt(Math.max(0, 1 - alphaBarPrev - sigma * sigma));
             const mean = tf.add(tf.mul(Math.sqrt(alphaBarPrev), predX0), tf.mul(epsCoefficient, eps));

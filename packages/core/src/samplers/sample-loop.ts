@@ -92,21 +92,24 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
     x.dispose();
     throw errors.shapeMismatch('initial', `[${shape.join(', ')}]`, options.initial.shape);
   }
+  sampler.reset?.();
   try {
     for (let i = 0; i < stopAt; i++) {
       if (signal?.aborted) throw errors.aborted('Sampling');
       const t = sampler.timesteps[i]!;
       const timestep = map[t]!;
       const tModel = tf.fill([shape[0]], timestep, 'int32') as tf.Tensor1D;
-      const modelOutput = tf.tidy(() => {
-        const conditional = model(x, tModel, condition);
-        if (classifierFree === undefined || classifierFree.scale === 1) return conditional;
-        const unconditional = model(x, tModel, classifierFree.unconditional);
-        return classifierFreeGuidance(conditional, unconditional, classifierFree.scale, predictionChannels);
-      });
-      const classifierGradient =
-        classifier === undefined ? undefined : tf.tidy(() => tf.mul(classifier.scale, classifier.gradient(x, tModel, condition)) as tf.Tensor4D);
+      let modelOutput: tf.Tensor4D | undefined;
+      let classifierGradient: tf.Tensor4D | undefined;
       try {
+        modelOutput = tf.tidy(() => {
+          const conditional = model(x, tModel, condition);
+          if (classifierFree === undefined || classifierFree.scale === 1) return conditional;
+          const unconditional = model(x, tModel, classifierFree.unconditional);
+          return classifierFreeGuidance(conditional, unconditional, classifierFree.scale, predictionChannels);
+        });
+        classifierGradient =
+          classifier === undefined ? undefined : tf.tidy(() => tf.mul(classifier.scale, classifier.gradient(x, tModel, condition)) as tf.Tensor4D);
         if (checkFinite === 'step' && !(await allFinite(modelOutput))) {
           throw errors.nonFinite('The model output', `at step ${i + 1} of ${stopAt} (timestep ${timestep})`);
         }
@@ -125,7 +128,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
           x = prev;
         }
       } finally {
-        tf.dispose([tModel, modelOutput, classifierGradient ?? []]);
+        tf.dispose([tModel, modelOutput ?? [], classifierGradient ?? []]);
       }
       await yieldToEventLoop();
     }
@@ -134,6 +137,8 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   } catch (error) {
     x.dispose();
     throw error;
+  } finally {
+    sampler.reset?.();
   }
 }
 

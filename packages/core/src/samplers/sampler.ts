@@ -30,7 +30,9 @@ export type SamplerStepOutput = {
  * scheduler: the caller runs the model, the sampler turns its output into the next sample.
  * `step` neither disposes nor modifies what it is given; `prev` and `predX0` are new tensors,
  * distinct from the inputs and from each other, owned by the caller. A multistep sampler may keep
- * history between steps but must release it by the end of a run (after the step at t = 0).
+ * history between steps (DPM-Solver++ keeps the previous x̂_0); it releases it in `reset()`, which
+ * the sampling loop calls before a run's first step and after its last, also when a run stops early
+ * (truncated, aborted or failed).
  */
 export interface Sampler {
   readonly name: string;
@@ -39,13 +41,15 @@ export interface Sampler {
   /** Process indices visited, in order (descending). */
   readonly timesteps: readonly number[];
   step(input: SamplerStepInput): SamplerStepOutput;
+  /** Multistep samplers: forget (and dispose) the history of the current run. */
+  reset?(): void;
 }
 
 /** Options shared by the built-in samplers; a `cascade.json` stores them as they are. */
 export interface SamplerOptions {
   /** Which trained timesteps to visit. Default: all of them. */
   readonly steps?: TimestepSpacing;
-  /** DDIM's η in [0, 1]: 0 = deterministic, 1 = DDPM-like noise. Default 0. */
+  /** DDIM's η in [0, 1]: 0 = deterministic, 1 = DDPM-like noise. Default 0 (DPM-Solver++ takes only 0). */
   readonly eta?: number;
   /** Clip predicted x_0 to [−1, 1]. Default true. */
   readonly clipDenoised?: boolean;

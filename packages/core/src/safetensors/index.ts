@@ -21,5 +21,5 @@ export {
   type SafetensorsFile,
   type SafetensorsTensor,
 } from './read';
-export { openSafetensors, type OpenSafetensorsOptions, type SafetensorsEntry, type SafetensorsSource } from './open';
+export { openSafetensors, SAFETENSORS_WHOLE_READ_BYTES, type OpenSafetensorsOptions, type SafetensorsEntry, type SafetensorsSource } from './open';
 export { writeSafetensors, type SafetensorsTensorInput } from './write';

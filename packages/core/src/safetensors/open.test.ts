@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Storage } from '../contracts/storage';
 import { memoryStorage } from '../storage';
-import { openSafetensors } from './open';
+import { openSafetensors, SAFETENSORS_WHOLE_READ_BYTES } from './open';
 import { readSafetensors } from './read';
 import { writeSafetensors } from './write';
 
@@ -74,6 +74,20 @@ describe('openSafetensors', () => {
       for (const name of ['a', 'b']) expect(await source.read(name)).toEqual(whole.tensors.get(name));
       await expect(source.read('c')).rejects.toThrow(/Invalid tensor name/);
     }
+  });
+
+  it('reads a data section up to SAFETENSORS_WHOLE_READ_BYTES in one range, whatever the number of tensors', async () => {
+    const storage = memoryStorage();
+    const many = new Map(Array.from({ length: 50 }, (_, i) => [`t${i}`, { shape: [i + 1], data: Float32Array.from({ length: i + 1 }, (_, j) => i * 100 + j) }] as const));
+    await storage.write('many.safetensors', writeSafetensors(many));
+    const ranges: [number, number][] = [];
+    const counting: Storage = { ...storage, readRange: (path, offset, length) => (ranges.push([offset, length]), storage.readRange!(path, offset, length)) };
+    const source = await openSafetensors(counting, 'many.safetensors');
+    expect(ranges).toHaveLength(3); // the length, the header and the last byte
+    for (const [name, tensor] of many) expect(Array.from((await source.read(name)).data as Float32Array)).toEqual(Array.from(tensor.data));
+    expect(ranges).toHaveLength(4);
+    expect(ranges[3]![1]).toBe(source.byteLength - ranges[3]![0]);
+    expect(SAFETENSORS_WHOLE_READ_BYTES).toBe(64 * 2 ** 20);
   });
 
   it('refuses a truncated file, trailing bytes and a header cut short, without reading tensors', async () => {

@@ -28,11 +28,19 @@ export interface OpenSafetensorsOptions {
 const corrupt = errors.safetensorsCorrupt;
 
 /**
+ * A data section up to this size is read in one range, at the first tensor asked for, and each
+ * tensor is copied out of it: one read instead of one open/read/close per tensor (185 of them for
+ * the demo's base, about 45 ms against 5 here). Larger files are read tensor by tensor.
+ */
+export const SAFETENSORS_WHOLE_READ_BYTES = 64 * 2 ** 20;
+
+/**
  * Opens a safetensors file through `storage` without reading it whole when the storage can read
  * ranges (`readRange`: fsStorage, memoryStorage): the 8-byte length and the JSON header are read
  * and validated first (the tensors must tile the data section, and the file must end exactly where
- * the last one does), then each tensor is read by its own range when asked for. So a file of any
- * size (guided-diffusion's 2.2 GB U-Net, or more) is never one buffer, and a header that does not
+ * the last one does), then each tensor is read by its own range when asked for (a data section of
+ * up to `SAFETENSORS_WHOLE_READ_BYTES` in one range). So a large file (guided-diffusion's 2.2 GB
+ * U-Net, or more) is never one buffer, and a header that does not
  * fit the network can be refused before any tensor is read. A storage without `readRange` reads
  * the file once, whole.
  *
@@ -68,6 +76,12 @@ export async function openSafetensors(storage: Storage, path: string, options: O
   if (tail.byteLength < expectedTail) throw corrupt(`the tensors end at byte ${dataStart + dataLength}, after the end of the file (truncated?)`);
   if (tail.byteLength > expectedTail) throw corrupt(`unused bytes follow the last tensor at byte ${dataStart + dataLength}`);
   const byName = new Map<string, SafetensorsHeaderEntry>(entries.map((e) => [e.name, e] as const));
+  let data: Promise<Uint8Array> | undefined;
+  const readData = async (entry: SafetensorsHeaderEntry): Promise<Uint8Array> => {
+    if (dataLength > SAFETENSORS_WHOLE_READ_BYTES) return readRange(path, dataStart + entry.begin, entry.end - entry.begin);
+    data ??= readRange(path, dataStart, dataLength);
+    return (await data).subarray(entry.begin, entry.end);
+  };
   return {
     metadata,
     entries: new Map(entries.map((e) => [e.name, { dtype: e.dtype, shape: e.shape, byteLength: e.end - e.begin }] as const)),
@@ -76,7 +90,7 @@ export async function openSafetensors(storage: Storage, path: string, options: O
       const entry = byName.get(name);
       if (entry === undefined) return missing(name, path);
       checkAborted();
-      const bytes = await readRange(path, dataStart + entry.begin, entry.end - entry.begin);
+      const bytes = await readData(entry);
       if (bytes.byteLength < entry.end - entry.begin) throw corrupt(`tensor ${JSON.stringify(name)} is cut short: the file shrank while it was read`);
       return tensorFromBytes(entry, bytes);
     },

@@ -48,9 +48,9 @@ export function parsePerStage<T>(flag: string, value: string | undefined, stages
   return items.length === 1 ? Array.from({ length: stages }, () => parsed[0]) : parsed;
 }
 
-/** A sampler step count (`50`: evenly spaced) or spacing string (`ddim50`). */
+/** A sampler step count (`50`: evenly spaced) or spacing string (`ddim50`, `trailing10`). */
 export function parseSteps(item: string, flag: string): number | string {
   if (/^\d+$/.test(item)) return parseInteger(flag, item, 1);
-  if (/^ddim\d+$/.test(item)) return item;
-  throw errors.invalidArgument(flag, 'a step count (50) or "ddimN" spacing', item);
+  if (/^(ddim|trailing)\d+$/.test(item)) return item;
+  throw errors.invalidArgument(flag, 'a step count (50), "ddimN" or "trailingN" spacing', item);
 }

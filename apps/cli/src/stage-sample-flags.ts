@@ -16,8 +16,8 @@ export interface StageSampleFlags {
 /** Adds the per-stage sampling flags to a command. */
 export function withStageSampleFlags(command: Command): Command {
   return command
-    .option('--steps <list>', 'sampling steps per stage, e.g. 50,25 or ddim50,ddim25')
-    .option('--sampler <list>', 'ddim or ddpm (or a plugin sampler), per stage')
+    .option('--steps <list>', 'sampling steps per stage, e.g. 50,25, ddim50,ddim25 or trailing10,trailing5')
+    .option('--sampler <list>', 'ddpm, ddim or dpm++2m (or a plugin sampler), per stage')
     .option('--eta <list>', 'DDIM eta per stage')
     .option('--aug-level <list>', 'conditioning-augmentation level s per stage (super-resolution stages), e.g. 0,250')
     .option('--truncate', 'truncated hand-over: the stage below stops at level s (needs --aug-level)')

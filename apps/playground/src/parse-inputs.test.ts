@@ -15,10 +15,11 @@ describe('parse-inputs', () => {
     expect(() => parseNumber('w', 'abc')).toThrow(/a number/);
   });
 
-  it('parses steps as a count or ddimN, as the CLI does', () => {
+  it('parses steps as a count, ddimN or trailingN, as the CLI does', () => {
     expect(parseSteps('steps', '3')).toBe(3);
     expect(parseSteps('steps', 'ddim25')).toBe('ddim25');
-    expect(() => parseSteps('base steps', 'fast')).toThrow('base steps: expected a step count (25) or "ddimN" spacing (ddim25), got "fast"');
+    expect(parseSteps('steps', 'trailing10')).toBe('trailing10');
+    expect(() => parseSteps('base steps', 'fast')).toThrow('base steps: expected a step count (25), "ddimN" spacing (ddim25) or "trailingN" spacing (trailing15), got "fast"');
     expect(() => parseSteps('steps', '0')).toThrow(/integer ≥ 1/);
   });
 
@@ -27,6 +28,9 @@ describe('parse-inputs', () => {
     expect(parseSteps('base steps', 'ddim25', 1000)).toBe('ddim25');
     expect(() => parseSteps('sr32 steps', 'ddim1', 1000)).toThrow(/^sr32 steps: expected "ddimN" with a count that an integer stride/);
     expect(() => parseSteps('sr32 steps', 'ddim5000', 1000)).toThrow(/sr32 steps/);
+    expect(parseSteps('base steps', ' trailing15 ', 1000)).toBe('trailing15');
+    expect(() => parseSteps('base steps', 'trailing1001', 1000)).toThrow('base steps: expected "trailingN" with N from 1 to 1000, got "trailing1001"');
+    expect(() => parseSteps('base steps', 'trailing0')).toThrow(/"trailingN" with N from 1/);
   });
 
   it('formats default steps back into the text box', () => {

@@ -37,8 +37,9 @@ export function ddimStrideExists(numTimesteps: number, wanted: number): boolean 
 }
 
 /**
- * Sampling steps as the CLI takes them: a count ("25", evenly spaced, at most T) or DDIM striding
- * ("ddim25", a count some integer stride of T gives). `numTimesteps` is the stage's T.
+ * Sampling steps as the CLI takes them: a count ("25", evenly spaced, at most T), DDIM striding
+ * ("ddim25", a count some integer stride of T gives) or trailing steps ("trailing15", at most T).
+ * `numTimesteps` is the stage's T.
  */
 export function parseSteps(label: string, text: string, numTimesteps = Number.MAX_SAFE_INTEGER): number | string {
   const trimmed = text.trim();
@@ -50,7 +51,15 @@ export function parseSteps(label: string, text: string, numTimesteps = Number.MA
     }
     return trimmed;
   }
-  throw new InputError(label, 'a step count (25) or "ddimN" spacing (ddim25)', text);
+  const trailing = /^trailing(\d+)$/.exec(trimmed);
+  if (trailing !== null) {
+    const count = Number(trailing[1]);
+    if (count < 1 || count > numTimesteps) {
+      throw new InputError(label, `"trailingN" with N from 1 to ${numTimesteps === Number.MAX_SAFE_INTEGER ? "the stage's timesteps" : numTimesteps}`, text);
+    }
+    return trimmed;
+  }
+  throw new InputError(label, 'a step count (25), "ddimN" spacing (ddim25) or "trailingN" spacing (trailing15)', text);
 }
 
 /** How a stage's default steps appear in its text box. */

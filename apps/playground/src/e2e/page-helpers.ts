@@ -22,6 +22,8 @@ export interface RunSettings {
   readonly seed: number;
   readonly count: number;
   readonly steps: readonly [number | string, number | string];
+  /** Each stage's sampler; the cascade's defaults where left out. */
+  readonly samplers?: readonly [string, string];
 }
 
 /** Records every main-thread long task (PerformanceObserver 'longtask') from the page's first script on: add before page.goto. */
@@ -62,6 +64,10 @@ export async function fillSettings(page: Page, run: RunSettings): Promise<void> 
   await page.fill('#count', String(run.count));
   await page.fill('#stage-0-steps', String(run.steps[0]));
   await page.fill('#stage-1-steps', String(run.steps[1]));
+  if (run.samplers !== undefined) {
+    await page.selectOption('#stage-0-sampler', run.samplers[0]);
+    await page.selectOption('#stage-1-sampler', run.samplers[1]);
+  }
 }
 
 /** Sets the controls, presses Sample and returns every stage's final images, with the run's start and end in page time. */

@@ -26,8 +26,12 @@ import { serveStatic, type StaticServer } from './static-server';
 const APP_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const DEMO_DIR = fileURLToPath(new URL('../../../cli/demo', import.meta.url));
 
-/** The settings every compared run uses, in the page and in Node: class 3 ("ring"), seed 7, one image; the rest are the cascade's defaults (DDIM η = 0, w = 2, s = 50). */
-const RUN = { classLabel: 3, seed: 7, count: 1 } as const;
+/**
+ * The settings every compared run uses, in the page and in Node: class 3 ("ring"), seed 7, one
+ * image, DDPM for both stages (the sampler the tolerances below were measured with, whatever the
+ * cascade's defaults become); the rest are the cascade's defaults (w = 2, s = 50).
+ */
+const RUN = { classLabel: 3, seed: 7, count: 1, samplers: ['ddpm', 'ddpm'] } as const;
 /** Few steps, for the slow WebGPU-on-SwiftShader run (base, sr32). */
 const QUICK: Steps = [3, 2];
 /**
@@ -73,7 +77,10 @@ async function sampleInNode(steps: Steps): Promise<Float32Array[]> {
     const { images } = await cascade.sample({
       classLabels: Array.from({ length: RUN.count }, () => RUN.classLabel),
       seed: RUN.seed,
-      stages: [{ steps: steps[0] }, { steps: steps[1] }],
+      stages: [
+        { steps: steps[0], sampler: RUN.samplers[0] },
+        { steps: steps[1], sampler: RUN.samplers[1] },
+      ],
       onStage: (_stage, output) => outputs.push(output.dataSync() as Float32Array),
     });
     images.dispose();

@@ -25,7 +25,7 @@ export function stageControls(stage: StageInfo, index: number, samplerNames: rea
   sampler.addEventListener('change', syncEta);
   syncEta();
 
-  const fields: HTMLElement[] = [field('steps', steps, `a step count from 1 to ${stage.numTimesteps} (evenly spaced) or ddimN (DDIM striding)`), field('sampler', sampler), etaField];
+  const fields: HTMLElement[] = [field('steps', steps, `a step count from 1 to ${stage.numTimesteps} (evenly spaced), ddimN (DDIM striding) or trailingN (ending at the last timestep, for the DPM-Solver++ samplers)`), field('sampler', sampler), etaField];
   let guidance: HTMLInputElement | undefined;
   if (stage.hasNullClass) {
     guidance = el('input', { id: id('guidance'), type: 'number', min: 0, step: 0.5, value: d.guidanceScale ?? 1 });

@@ -114,7 +114,7 @@ function parseStage(stage: Fields): StageManifest {
 function parseDefaults(defaults: Fields): StageSampleParams {
   const steps = defaults.raw('steps');
   if (steps !== undefined && typeof steps !== 'string' && typeof steps !== 'number' && !Array.isArray(steps)) {
-    throw errors.invalidArgument(defaults.at('steps'), 'a number, "ddimN"/"N" string or a list of timesteps', steps);
+    throw errors.invalidArgument(defaults.at('steps'), 'a number, a "ddimN", "trailingN" or "N" string, or a list of timesteps', steps);
   }
   const entries: [string, unknown][] = [
     ['sampler', defaults.optionalString('sampler')],

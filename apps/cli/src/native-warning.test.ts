@@ -14,19 +14,19 @@ describe('nativeKernelWarning', () => {
   it('wasm without the native kernels: one line with why, the measured slowdown, where it was measured and the fix for npm, npm 11 and pnpm', () => {
     const line = nativeKernelWarning('wasm', undefined, missing)!;
     expect(line).not.toContain('\n');
-    expect(line).toMatch(/^warning: training on wasm without the native kernels \(not built \(\/x\/native\/build\/cdm-native\.node is missing\)\) is about 5\.1–8\.5× slower/);
+    expect(line).toMatch(/^warning: training on wasm without the native kernels \(not built \(\/x\/native\/build\/cdm-native\.node is missing\)\) is about 9\.1–15\.5× slower/);
     expect(line).toContain(
-      '(a tiny-32 U-Net training step took 9.6 s on wasm alone, 1.1 s with the native kernels on 2 threads, measured 2026-11-24 on 2 cores: @cdm/backend-node README, "Training without the native kernels")',
+      '(a tiny-32 U-Net training step took 7.5 s on wasm alone, 0.5 s with the native kernels on 2 threads, measured 2026-12-07 on 2 cores: @cdm/backend-node README, "Training without the native kernels")',
     );
     expect(line).toContain(NATIVE_FIX);
     for (const fix of ['npm rebuild @cdm/backend-node', 'npm install-scripts approve @cdm/backend-node', 'pnpm.onlyBuiltDependencies', 'pnpm approve-builds']) expect(line).toContain(fix);
     expect(line).not.toContain(NATIVE_BUILD_HINT); // said once, as the fix
-    expect(NATIVE_SLOWDOWN).toBe('5.1–8.5×');
+    expect(NATIVE_SLOWDOWN).toBe('9.1–15.5×');
   });
 
   it('turned off with CDM_NATIVE=0: says so and how to turn them back on', () => {
     const line = nativeKernelWarning('wasm', undefined, { available: false, reason: 'turned off by CDM_NATIVE=0' })!;
-    expect(line).toMatch(/\(turned off by CDM_NATIVE=0\) is about 5\.1–8\.5× slower .*; unset CDM_NATIVE to use them; `cdm info` shows their state$/);
+    expect(line).toMatch(/\(turned off by CDM_NATIVE=0\) is about 9\.1–15\.5× slower .*; unset CDM_NATIVE to use them; `cdm info` shows their state$/);
   });
 
   it('nothing to say when the kernels run, or on another backend', () => {

@@ -11,18 +11,18 @@ import { NATIVE_BUILD_HINT, type NativeAddonStatus } from '@cdm/backend-node';
  * tree's BENCHMARKS.md, then to the commit that records them.
  */
 export const NATIVE_MEASUREMENT = {
-  commit: '32da3e6' as string | undefined,
-  date: '2026-11-24',
-  machine: 'Intel Xeon with AVX-512, 2 cores',
+  commit: '3f0fd07' as string | undefined,
+  date: '2026-12-07',
+  machine: 'AMD EPYC with AVX-512, 2 cores',
   /** Training-step times in ms. */
-  tiny32: { wasmAlone1Thread: 9626, native1Thread: 1689, native2Threads: 1130 },
-  reducedUNet: { wasmAlone1Thread: 3642, native1Thread: 973, native2Threads: 711 },
+  tiny32: { wasmAlone1Thread: 7528, native1Thread: 725, native2Threads: 487 },
+  reducedUNet: { wasmAlone1Thread: 2806, native1Thread: 399, native2Threads: 310 },
 } as const;
 
 const ratio = (net: { wasmAlone1Thread: number; native2Threads: number }) => net.wasmAlone1Thread / net.native2Threads;
 const ratios = [ratio(NATIVE_MEASUREMENT.tiny32), ratio(NATIVE_MEASUREMENT.reducedUNet)];
 
-/** The slowdown without the native kernels, wasm alone against native kernels at their defaults on 2 cores: '5.1–8.5×'. */
+/** The slowdown without the native kernels, wasm alone against native kernels at their defaults on 2 cores: '9.1–15.5×'. */
 export const NATIVE_SLOWDOWN = `${Math.min(...ratios).toFixed(1)}–${Math.max(...ratios).toFixed(1)}×`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const MEASURED =

@@ -17,7 +17,7 @@
 // Also: sampling per step with the demo cascade's guidance (bench/sampling.mjs against
 // torch_reference.py --mode sample), the peak RSS of a tiny-32 training step in a fresh process on
 // each side (bench/train-rss.mjs, --mode rss), the largest trainable batch per resolution on each
-// side (bench/max-batch.mjs), the start-up of `cdm sample --demo` end to end, and a
+// side (bench/max-batch.mjs), the start-up of `npm start`'s `cdm sample --demo` end to end, and a
 // 3×3 convolution on wasm with 1 and 2 XNNPACK threads (bench/threads.mjs).
 //
 // The wasm backend is timed with the native kernels on every core, with them on one thread, and
@@ -33,7 +33,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createBackendRegistry, selectBackend } from '@cdm/core';
 import { loadNativeAddon, nativeKernelThreads, registerNodeBackends, wasmHeapBytes, wasmThreadsCount } from '@cdm/backend-node';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -291,7 +291,9 @@ if (args['oom-table'] !== 'no' && unetModule) {
   largest = { ladder, table: largestBatches({ presets, ladder, torch }) };
 }
 
-// Start-up: `cdm sample --demo` end to end (a fresh process, best of --rounds).
+// Start-up, end to end in a fresh process, best of --rounds: `npm start`'s sampling command (the
+// target of issue 25), read from the root package.json so the two cannot drift, and `cdm sample
+// --demo` at its default 16 images.
 let startup;
 const cli = join(repositoryRoot, 'apps/cli/dist/cli.js');
 if (args.startup !== 'no') {
@@ -300,16 +302,35 @@ if (args.startup !== 'no') {
   } else {
     console.error('start-up of cdm sample --demo…');
     const dir = mkdtempSync(join(os.tmpdir(), 'cdm-bench-'));
-    const runs = [];
-    for (let i = 0; i < rounds; i++) {
-      const load = os.loadavg()[0];
-      const t0 = performance.now();
-      execFileSync(process.execPath, [cli, 'sample', '--demo', '--quiet', '--out', join(dir, 'samples.png')], { stdio: 'ignore' });
-      runs.push({ ms: performance.now() - t0, load });
+    const out = join(dir, 'samples.png');
+    const commands = [
+      { label: "`npm start`'s command", args: npmStartSampleArgs(out) },
+      { label: '`cdm sample --demo --quiet` (16 images)', args: ['sample', '--demo', '--quiet', '--out', out] },
+    ];
+    for (const command of commands) {
+      command.runs = [];
+      for (let i = 0; i < rounds; i++) {
+        const load = os.loadavg()[0];
+        const t0 = performance.now();
+        execFileSync(process.execPath, [cli, ...command.args], { stdio: 'ignore' });
+        command.runs.push({ ms: performance.now() - t0, load });
+      }
     }
     rmSync(dir, { recursive: true, force: true });
-    startup = { runs };
+    startup = { commands };
   }
+}
+
+/** The arguments `npm start` passes to apps/cli/dist/cli.js (root package.json), writing to `out`. */
+function npmStartSampleArgs(out) {
+  const script = JSON.parse(readFileSync(join(repositoryRoot, 'package.json'), 'utf8')).scripts.start;
+  const marker = 'node apps/cli/dist/cli.js ';
+  const at = script.indexOf(marker);
+  if (at < 0) throw new Error(`the root package.json's start script no longer runs "${marker.trim()}": update bench/run.mjs`);
+  const words = script.slice(at + marker.length).split(/\s+/).filter(Boolean);
+  const outAt = words.indexOf('--out');
+  if (outAt >= 0) words.splice(outAt, 2);
+  return [...words, '--out', out];
 }
 
 const native = loadNativeAddon();

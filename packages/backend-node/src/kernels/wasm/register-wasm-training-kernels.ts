@@ -4,13 +4,22 @@ import { cast } from './cast';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
 import { identity } from './identity';
+import { resizeNearestNeighborGrad } from './resize-nearest-neighbor-grad';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
 
 /** The kernels this package installs for training on tfjs-wasm, by kernel name. */
-export const WASM_TRAINING_KERNELS = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.BatchMatMul, tf.UnsortedSegmentSum, tf.Identity, tf.Cast] as const;
+export const WASM_TRAINING_KERNELS = [
+  tf.Conv2DBackpropFilter,
+  tf.Conv2DBackpropInput,
+  tf.BatchMatMul,
+  tf.UnsortedSegmentSum,
+  tf.Identity,
+  tf.Cast,
+  tf.ResizeNearestNeighborGrad,
+] as const;
 
 const installed = new Map<string, tf.KernelConfig[]>();
-/** The shipped kernels our replacements wrap (BatchMatMul, Cast), per backend and kernel name. */
+/** The shipped kernels our replacements wrap (BatchMatMul, Cast, ResizeNearestNeighborGrad), per backend and kernel name. */
 const shippedKernels = new Map<string, tf.KernelFunc>();
 
 /** The shipped kernel `kernelName` of `backendName`: the one registered now, unless that is ours from an earlier call. */
@@ -30,7 +39,7 @@ function shipped(kernelName: string, backendName: string, ours: tf.KernelConfig[
  * Registers, for the tfjs backend `backendName` (default 'wasm'), the training kernels of this
  * package, replacing the shipped ones of the same name. Idempotent; returns the kernel names it
  * (re)registered. Call it before or after `tf.setBackend('wasm')`: none of them needs a setup step.
- * The shipped BatchMatMul and Cast must already be registered (import '@tensorflow/tfjs-backend-wasm' first).
+ * The shipped BatchMatMul, Cast and ResizeNearestNeighborGrad must already be registered (import '@tensorflow/tfjs-backend-wasm' first).
  */
 export function registerWasmTrainingKernels(backendName = 'wasm'): string[] {
   const ours = installed.get(backendName);
@@ -42,6 +51,7 @@ export function registerWasmTrainingKernels(backendName = 'wasm'): string[] {
     unsortedSegmentSum(backendName),
     identity(backendName),
     cast(backendName, shipped(tf.Cast, backendName, ours)),
+    resizeNearestNeighborGrad(backendName, shipped(tf.ResizeNearestNeighborGrad, backendName, ours)),
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, backendName) !== undefined) tf.unregisterKernel(config.kernelName, backendName);

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Rng } from '../rng';
 import { ddimSampler } from '../samplers/ddim';
 import { ddpmSampler } from '../samplers/ddpm';
+import { dpmSolverPlusPlusSampler, sdeDpmSolverPlusPlusSampler } from '../samplers/dpm-solver-plus-plus';
 import type { Sampler, SamplerFactory, SamplerStepInput } from '../samplers/sampler';
 import {
   checkSamplerCreate,
@@ -22,6 +23,8 @@ beforeAll(async () => {
 describeSamplerConformance(ddpmSampler, { stochastic: true });
 describeSamplerConformance(ddimSampler, { stochastic: false });
 describeSamplerConformance(ddimSampler, { options: { eta: 1 }, stochastic: true });
+describeSamplerConformance(dpmSolverPlusPlusSampler, { stochastic: false });
+describeSamplerConformance(sdeDpmSolverPlusPlusSampler, { stochastic: true });
 
 /** A factory whose samplers are DDIM's with some part replaced. */
 function brokenDdim(name: string, change: (sampler: Sampler) => Partial<Sampler>): SamplerFactory {

@@ -88,7 +88,7 @@ describe('fileStorage.readRange', () => {
     };
     blob.stream = () => expect.unreachable('the file is never read whole');
     const storage = fileStorage(new Map([['demo/big.safetensors', blob]]));
-    const source = await openSafetensors(storage, 'big.safetensors');
+    const source = await openSafetensors(storage, 'big.safetensors', { wholeReadBytes: 0 }); // tensor by tensor, as for a few tensors of a big file
     expect(toFloat32(await source.read('t5'))[0]).toBe(5);
     expect(sliced.reduce((a, b) => a + b, 0)).toBeLessThan(bytes.length / 4); // 64 KiB of 512 KiB, plus the header
     expect(await storage.readRange!('big.safetensors', bytes.length - 2, 10)).toEqual(bytes.slice(-2));

@@ -88,6 +88,11 @@ describe('openSafetensors', () => {
     expect(ranges).toHaveLength(4);
     expect(ranges[3]![1]).toBe(source.byteLength - ranges[3]![0]);
     expect(SAFETENSORS_WHOLE_READ_BYTES).toBe(64 * 2 ** 20);
+    // wholeReadBytes: 0 reads each tensor by its own range.
+    ranges.length = 0;
+    const byTensor = await openSafetensors(counting, 'many.safetensors', { wholeReadBytes: 0 });
+    for (const name of ['t3', 't40']) expect(Array.from((await byTensor.read(name)).data as Float32Array)).toEqual(Array.from(many.get(name)!.data));
+    expect(ranges.slice(3).map(([, length]) => length)).toEqual([4 * 4, 41 * 4]);
   });
 
   it('refuses a truncated file, trailing bytes and a header cut short, without reading tensors', async () => {

@@ -23,6 +23,12 @@ export interface SafetensorsSource {
 
 export interface OpenSafetensorsOptions {
   readonly signal?: AbortSignal;
+  /**
+   * A data section up to this many bytes is read in one range at the first `read`; larger ones
+   * tensor by tensor. Default `SAFETENSORS_WHOLE_READ_BYTES` (64 MiB); 0 reads every tensor by its
+   * own range (to read a few tensors of a file over a network).
+   */
+  readonly wholeReadBytes?: number;
 }
 
 const corrupt = errors.safetensorsCorrupt;
@@ -76,9 +82,10 @@ export async function openSafetensors(storage: Storage, path: string, options: O
   if (tail.byteLength < expectedTail) throw corrupt(`the tensors end at byte ${dataStart + dataLength}, after the end of the file (truncated?)`);
   if (tail.byteLength > expectedTail) throw corrupt(`unused bytes follow the last tensor at byte ${dataStart + dataLength}`);
   const byName = new Map<string, SafetensorsHeaderEntry>(entries.map((e) => [e.name, e] as const));
+  const wholeReadBytes = options.wholeReadBytes ?? SAFETENSORS_WHOLE_READ_BYTES;
   let data: Promise<Uint8Array> | undefined;
   const readData = async (entry: SafetensorsHeaderEntry): Promise<Uint8Array> => {
-    if (dataLength > SAFETENSORS_WHOLE_READ_BYTES) return readRange(path, dataStart + entry.begin, entry.end - entry.begin);
+    if (dataLength > wholeReadBytes) return readRange(path, dataStart + entry.begin, entry.end - entry.begin);
     data ??= readRange(path, dataStart, dataLength);
     return (await data).subarray(entry.begin, entry.end);
   };

@@ -91,7 +91,7 @@ describe('openSafetensors', () => {
     // wholeReadBytes: 0 reads each tensor by its own range.
     ranges.length = 0;
     const byTensor = await openSafetensors(counting, 'many.safetensors', { wholeReadBytes: 0 });
-    for (const name of ['t3', 't40']) expect(Array.from((await byTensor.read(name)).data as Float32Array)).toEqual(Array.from(many.get(name)!.data));
+    for (const name of ['t3', 't40'] as const) expect(Array.from((await byTensor.read(name)).data as Float32Array)).toEqual(Array.from(many.get(name)!.data));
     expect(ranges.slice(3).map(([, length]) => length)).toEqual([4 * 4, 41 * 4]);
   });
 

@@ -81,14 +81,12 @@ function dpmSolverPlusPlus(name: string, stochastic: boolean): SamplerFactory {
                 const w = h / (2 * history.h); // 1/(2r), r = h′/h
                 d = tf.sub(tf.mul(1 + w, predX0), tf.mul(w, history.predX0));
               }
-              const sigmaRatio = Math.sqrt((1 - alphaBarPrev) / (1 - alphaBar));
-              const alphaPrev = Math.sqrt(alphaBarPrev);
-              if (noise === undefined) {
-                return { prev: tf.add(tf.mul(sigmaRatio, xt), tf.mul(alphaPrev * -Math.expm1(-h), d)) as tf.Tensor4D, predX0 };
-              }
-              const keep = -Math.expm1(-2 * h); // 1 − e^{−2h}
-              const mean = tf.add(tf.mul(sigmaRatio * Math.exp(-h), xt), tf.mul(alphaPrev * keep, d));
-              return { prev: tf.add(mean, tf.mul(Math.sqrt((1 - alphaBarPrev) * keep), noise)) as tf.Tensor4D, predX0 };
+              // ODE: x_u = (σ_u/σ_s)·x_s + α_u(1 − e^{−h})·D; SDE: e^{−h} more decay, 2h in the push, and noise.
+              const keep = Math.sqrt((1 - alphaBarPrev) / (1 - alphaBar)) * (stochastic ? Math.exp(-h) : 1);
+              const push = Math.sqrt(alphaBarPrev) * -Math.expm1(-(stochastic ? 2 : 1) * h);
+              const mean = tf.add(tf.mul(keep, xt), tf.mul(push, d));
+              const prev = noise === undefined ? mean : tf.add(mean, tf.mul(Math.sqrt((1 - alphaBarPrev) * -Math.expm1(-2 * h)), noise));
+              return { prev: prev as tf.Tensor4D, predX0 };
             });
           } finally {
             noise?.dispose();

@@ -1,20 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { scatterNearest } from '../nearest-neighbor-scatter';
 
 /** The part of tfjs-backend-cpu's backend this kernel uses. */
 interface CpuBackendLike {
   readSync(dataId: tf.DataId): tf.BackendValues;
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.BackendValues): tf.TensorInfo;
-}
-
-/**
- * Which input row (or column) the forward nearest-neighbour resize copies output index `i` from,
- * with tfjs' `alignCorners` / `halfPixelCenters` conventions.
- */
-export function nearestSource(i: number, inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): number {
-  const ratio = alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
-  const source = halfPixelCenters ? ratio * (i + 0.5) : ratio * i;
-  const index = Math.min(inSize - 1, alignCorners ? Math.round(source) : Math.floor(source));
-  return halfPixelCenters ? Math.max(0, index) : index;
 }
 
 /**
@@ -31,21 +21,9 @@ export function resizeNearestNeighborGrad(backendName = 'cpu'): tf.KernelConfig 
       const { alignCorners, halfPixelCenters } = attrs as unknown as tf.ResizeNearestNeighborGradAttrs;
       const cpu = backend as unknown as CpuBackendLike;
       const dyValues = cpu.readSync(dy.dataId) as Float32Array;
-      const [batch, inH, inW, channels] = images.shape as [number, number, number, number];
       const [, outH, outW] = dy.shape as [number, number, number, number];
-      const rows = Int32Array.from({ length: outH }, (_, y) => nearestSource(y, inH, outH, alignCorners, halfPixelCenters));
-      const cols = Int32Array.from({ length: outW }, (_, x) => nearestSource(x, inW, outW, alignCorners, halfPixelCenters));
-      const dx = new Float32Array(batch * inH * inW * channels);
-      let o = 0;
-      for (let b = 0; b < batch; b++) {
-        for (let y = 0; y < outH; y++) {
-          const rowBase = (b * inH + rows[y]!) * inW;
-          for (let x = 0; x < outW; x++) {
-            const base = (rowBase + cols[x]!) * channels;
-            for (let c = 0; c < channels; c++) dx[base + c]! += dyValues[o++]!;
-          }
-        }
-      }
+      const dx = new Float32Array(images.shape.reduce((a, b) => a * b, 1));
+      scatterNearest(dyValues, dx, images.shape as [number, number, number, number], [outH, outW], alignCorners, halfPixelCenters);
       return cpu.makeTensorInfo(images.shape, 'float32', dx);
     },
   };

@@ -36,7 +36,7 @@ const corrupt = errors.safetensorsCorrupt;
 /**
  * A data section up to this size is read in one range, at the first tensor asked for, and each
  * tensor is copied out of it: one read instead of one open/read/close per tensor (185 of them for
- * the demo's base, about 45 ms against 5 here). Larger files are read tensor by tensor.
+ * the demo's base). Larger files are read tensor by tensor.
  */
 export const SAFETENSORS_WHOLE_READ_BYTES = 64 * 2 ** 20;
 
